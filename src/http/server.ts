@@ -1,0 +1,101 @@
+// The HTTP server: the API under /api/v1, the redirect, health checks and the reference page.
+// Routes are thin: parse with zod, call one use case, render (style §1, Medusa).
+import Fastify, { type FastifyBaseLogger } from 'fastify';
+import type { Api } from './types.js';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import {
+  jsonSchemaTransform,
+  serializerCompiler,
+  validatorCompiler,
+  type ZodTypeProvider,
+} from 'fastify-type-provider-zod';
+import type { Logger } from 'pino';
+import { randomUUID } from 'node:crypto';
+import type { AppContext } from '../app/context.js';
+import { registerAuth } from './auth.js';
+import { registerIdempotency } from './idempotency.js';
+import { problem, sendProblem, toProblem } from './problem.js';
+import { healthRoutes } from './routes/health.js';
+import { testClockRoutes } from './routes/test-clocks.js';
+import { programRoutes } from './routes/programs.js';
+import { affiliateRoutes } from './routes/affiliates.js';
+import { applicationRoutes } from './routes/applications.js';
+
+export interface ServerOptions {
+  context: AppContext;
+  logger: Logger;
+  bodyLimitBytes?: number;
+  /** Extra route plugins (tracking, payouts, the web UI) registered by the composition root. */
+  plugins?: Array<(app: Api, context: AppContext) => Promise<void> | void>;
+}
+
+export async function buildServer(options: ServerOptions): Promise<Api> {
+  const { context } = options;
+  const app = Fastify({
+    loggerInstance: options.logger as FastifyBaseLogger,
+    bodyLimit: options.bodyLimitBytes ?? 1_048_576,
+    requestIdHeader: 'x-request-id',
+    genReqId: () => randomUUID(),
+    trustProxy: true,
+  }).withTypeProvider<ZodTypeProvider>();
+
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  app.addHook('onSend', async (request, reply, payload) => {
+    reply.header('x-request-id', request.id);
+    return payload;
+  });
+
+  app.setErrorHandler((error, request, reply) => {
+    const p = toProblem(error, request);
+    p.instance = request.url.split('?')[0];
+    return sendProblem(reply, p);
+  });
+  app.setNotFoundHandler((request, reply) => {
+    if (request.url.startsWith('/api/')) {
+      return sendProblem(reply, problem(404, 'route_not_found', `No route ${request.method} ${request.url.split('?')[0]}.`));
+    }
+    return reply.code(404).type('text/html; charset=utf-8').send(notFoundPage());
+  });
+
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'Affable API',
+        version: '1.0.0',
+        description:
+          'The public HTTP API of Affable, a self-hostable affiliate-program engine. Money is integer minor units; instants are RFC 3339 UTC; errors are RFC 9457 problem+json.',
+      },
+      servers: [{ url: context.publicUrl }],
+      components: { securitySchemes: { apiKey: { type: 'http', scheme: 'bearer' } } },
+      security: [{ apiKey: [] }],
+    },
+    transform: jsonSchemaTransform,
+  });
+  await app.register(swaggerUi, { routePrefix: '/api/v1/docs', uiConfig: { docExpansion: 'list', deepLinking: true } });
+
+  registerAuth(app, context.database);
+  registerIdempotency(app, context.database, context.clock);
+
+  app.get('/api/v1/openapi.json', { config: { public: true }, schema: { hide: true } }, async () => app.swagger());
+
+  await app.register(async (scoped) => {
+    const typed = scoped.withTypeProvider<ZodTypeProvider>();
+    healthRoutes(typed, context);
+    testClockRoutes(typed, context);
+    programRoutes(typed, context);
+    affiliateRoutes(typed, context);
+    applicationRoutes(typed, context);
+    for (const plugin of options.plugins ?? []) await plugin(typed, context);
+  });
+
+  return app;
+}
+
+export type App = Awaited<ReturnType<typeof buildServer>>;
+
+function notFoundPage(): string {
+  return '<!doctype html><html lang="en"><meta charset="utf-8"><title>Not found</title><body style="font-family:system-ui;margin:4rem auto;max-width:32rem"><h1>Not found</h1><p>This link does not exist. Check that it was copied completely.</p></body></html>';
+}

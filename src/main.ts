@@ -1,0 +1,107 @@
+// The composition root: configuration, the system clock, the database, the server and jobs.
+// The only place that reads the environment and the real time.
+import { existsSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import pino from 'pino';
+import { loadConfig, ConfigError, type Config } from './config.js';
+import { openDatabase, type Database } from './store/db.js';
+import type { Clock } from './app/clock.js';
+import { bootstrapApiKey } from './app/api-keys.js';
+import { seedDemo, type DemoCredentials } from './app/seed-demo.js';
+import { buildServer } from './http/server.js';
+import { DEFAULT_RESERVED_WORDS } from './domain/index.js';
+
+export const systemClock: Clock = { now: () => new Date(Date.now()) };
+
+export async function openConfiguredDatabase(config: Config): Promise<Database> {
+  const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.databaseUrl ? undefined : resolve(config.dataDir, 'pg') });
+  await database.migrate();
+  return database;
+}
+
+/** The embedded demo keeps its own secret key in the data directory (style §9: no default secrets). */
+function embeddedSecretKey(config: Config): string | undefined {
+  if (config.secretKey) return config.secretKey;
+  if (config.databaseUrl) return undefined;
+  const path = join(resolve(config.dataDir), 'secret.key');
+  if (!existsSync(path)) {
+    mkdirSync(resolve(config.dataDir), { recursive: true });
+    writeFileSync(path, randomBytes(32).toString('base64'), { mode: 0o600 });
+  }
+  return readFileSync(path, 'utf8').trim();
+}
+
+async function main(): Promise<void> {
+  let config: Config;
+  try {
+    config = loadConfig(process.env);
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`${error.message}\n`);
+      process.exit(2);
+    }
+    throw error;
+  }
+  const log = pino({ level: config.logLevel, redact: ['req.headers.authorization', 'req.headers.cookie'] });
+  const started = performance.now();
+  const database = await openConfiguredDatabase(config);
+  const secretKey = embeddedSecretKey(config);
+  await bootstrapApiKey(database, systemClock, config.bootstrapApiKey);
+
+  let demo: DemoCredentials | null = null;
+  const credentialsPath = join(resolve(config.dataDir), 'demo-credentials.json');
+  if (config.demo) {
+    demo = await seedDemo(database, systemClock, config.publicUrl);
+    // The embedded demo prints its credentials on every start; they are kept beside its data.
+    if (demo && !config.databaseUrl) writeFileSync(credentialsPath, JSON.stringify(demo, null, 2), { mode: 0o600 });
+    if (!demo && !config.databaseUrl && existsSync(credentialsPath)) demo = JSON.parse(readFileSync(credentialsPath, 'utf8')) as DemoCredentials;
+  }
+
+  const app = await buildServer({
+    context: {
+      database,
+      clock: systemClock,
+      publicUrl: config.publicUrl,
+      reservedWords: config.reservedWords ?? DEFAULT_RESERVED_WORDS,
+      log,
+      secretKey,
+    },
+    logger: log,
+    bodyLimitBytes: config.bodyLimitBytes,
+  });
+  await app.listen({ port: config.port, host: config.host });
+  const seconds = ((performance.now() - started) / 1000).toFixed(1);
+  const lines = [
+    '',
+    `Affable is running (${database.kind === 'pglite' ? `embedded PostgreSQL in ${resolve(config.dataDir)}` : 'PostgreSQL'}; ready in ${seconds}s)`,
+    `  Affiliate portal   ${config.publicUrl}/`,
+    `  Admin console      ${config.publicUrl}/admin`,
+    `  API                ${config.publicUrl}/api/v1  (reference: ${config.publicUrl}/api/v1/docs)`,
+  ];
+  if (demo) {
+    lines.push(
+      `  Demo program       kartra (default plan: Referral, Tier 1–3, 10% JV)`,
+      `  Demo admin login   ${demo.adminEmail} / ${demo.adminPassword}`,
+      `  Demo API key       ${demo.apiKey}`,
+      `  Try it             curl -H "Authorization: Bearer ${demo.apiKey}" ${config.publicUrl}/api/v1/programs/kartra`,
+    );
+  }
+  process.stdout.write(`${lines.join('\n')}\n\n`);
+
+  const shutdown = async (signal: string) => {
+    log.info({ signal }, 'shutting down');
+    await app.close();
+    await database.close();
+    process.exit(0);
+  };
+  process.once('SIGINT', () => void shutdown('SIGINT'));
+  process.once('SIGTERM', () => void shutdown('SIGTERM'));
+}
+
+if (import.meta.url === `file://${process.argv[1]}` || process.argv[1]?.endsWith('main.ts')) {
+  main().catch((error: unknown) => {
+    process.stderr.write(`Affable failed to start: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    process.exit(1);
+  });
+}

@@ -1,0 +1,97 @@
+// One interface over two drivers: PGlite (embedded, file-backed) and PostgreSQL (node-postgres).
+// Both speak the same SQL, run the same drizzle-kit migrations and share every query.
+import { mkdirSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { PGlite } from '@electric-sql/pglite';
+import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
+import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
+import { drizzle as drizzlePg } from 'drizzle-orm/node-postgres';
+import { migrate as migratePg } from 'drizzle-orm/node-postgres/migrator';
+import type { PgDatabase, PgQueryResultHKT, PgTransaction } from 'drizzle-orm/pg-core';
+import type { ExtractTablesWithRelations } from 'drizzle-orm';
+import pg from 'pg';
+import * as schema from './schema.js';
+
+export type Schema = typeof schema;
+/** A drizzle handle on either driver. Use cases receive a `Tx` and never care which. */
+export type Db = PgDatabase<PgQueryResultHKT, Schema>;
+export type Tx = PgTransaction<PgQueryResultHKT, Schema, ExtractTablesWithRelations<Schema>>;
+
+export const migrationsFolder = fileURLToPath(new URL('../../drizzle', import.meta.url));
+
+export interface Database {
+  readonly kind: 'pglite' | 'postgres';
+  readonly db: Db;
+  /**
+   * Runs `work` in one transaction. On PGlite every statement inside must go through `tx`:
+   * a bare query on the client while a transaction callback is open deadlocks it.
+   */
+  transaction<T>(work: (tx: Tx) => Promise<T>): Promise<T>;
+  /** Plain SQL outside any transaction (health checks, maintenance). */
+  ping(): Promise<void>;
+  migrate(): Promise<void>;
+  close(): Promise<void>;
+  /** PGlite only: the underlying client (tests dump and load data directories through it). */
+  readonly pglite?: PGlite;
+  /** PostgreSQL only: the connection pool (pg-boss shares it). */
+  readonly pool?: pg.Pool;
+}
+
+export interface OpenOptions {
+  databaseUrl?: string | undefined;
+  dataDir?: string | undefined; // PGlite: a directory; undefined = in memory
+  loadDataDir?: Blob | undefined; // PGlite: start from a dumped data directory (tests)
+  poolSize?: number | undefined;
+}
+
+export async function openDatabase(options: OpenOptions): Promise<Database> {
+  if (options.databaseUrl) return openPostgres(options.databaseUrl, options.poolSize ?? 10);
+  return openPglite(options.dataDir, options.loadDataDir);
+}
+
+// PostgreSQL returns bigint (int8) as a string by default; our bigint columns are money in
+// minor units, always far inside Number.MAX_SAFE_INTEGER, and drizzle maps them with mode 'number'.
+async function openPostgres(url: string, poolSize: number): Promise<Database> {
+  const pool = new pg.Pool({ connectionString: url, max: poolSize });
+  const db = drizzlePg(pool, { schema }) as unknown as Db;
+  await pool.query('select 1');
+  return {
+    kind: 'postgres',
+    db,
+    pool,
+    transaction: (work) => db.transaction(work),
+    ping: async () => {
+      await pool.query('select 1');
+    },
+    migrate: () => migratePg(db as never, { migrationsFolder }),
+    close: () => pool.end(),
+  };
+}
+
+async function openPglite(dataDir: string | undefined, loadDataDir: Blob | undefined): Promise<Database> {
+  if (dataDir) mkdirSync(dataDir, { recursive: true });
+  const client = await PGlite.create({
+    ...(dataDir ? { dataDir } : {}),
+    ...(loadDataDir ? { loadDataDir } : {}),
+  });
+  const db = drizzlePglite(client, { schema }) as unknown as Db;
+  // PGlite is single-connection: serialise transactions so that a second one never interleaves
+  // its statements into an open one (PGlite would otherwise run them inside it).
+  let tail: Promise<unknown> = Promise.resolve();
+  const transaction = <T>(work: (tx: Tx) => Promise<T>): Promise<T> => {
+    const run = tail.then(() => db.transaction(work));
+    tail = run.catch(() => undefined);
+    return run;
+  };
+  return {
+    kind: 'pglite',
+    db,
+    pglite: client,
+    transaction,
+    ping: async () => {
+      await client.query('select 1');
+    },
+    migrate: () => migratePglite(db as never, { migrationsFolder }),
+    close: () => client.close(),
+  };
+}
