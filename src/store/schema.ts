@@ -129,3 +129,288 @@ export const settings = pgTable('settings', {
   value: jsonb('value').notNull(),
   updatedAt: instant('updated_at').notNull(),
 });
+
+// ---------------------------------------------------------------------------------------------
+// Tracking (R2, R9.1): links and clicks.
+
+/** An affiliate's links in a program: one main, one JV (recruiting), any number of tracking links. */
+export const links = pgTable(
+  'links',
+  {
+    id: text('id').primaryKey(),
+    code: text('code').notNull().unique(),
+    programId: text('program_id').notNull().references(() => programs.id),
+    affiliateId: text('affiliate_id').notNull().references(() => affiliates.id),
+    kind: text('kind').notNull(), // main | jv | tracking
+    name: text('name'),
+    createdAt: instant('created_at').notNull(),
+  },
+  (t) => [
+    uniqueIndex('links_one_main_and_jv').on(t.programId, t.affiliateId, t.kind).where(sql`kind in ('main', 'jv')`),
+    uniqueIndex('links_tracking_name').on(t.programId, t.affiliateId, sql`lower(${t.name})`).where(sql`kind = 'tracking'`),
+  ],
+);
+
+/** Every click, committed before its 302 (R2.1). Bots are recorded and never credited. */
+export const clicks = pgTable(
+  'clicks',
+  {
+    id: text('id').primaryKey(),
+    linkId: text('link_id').notNull(),
+    programId: text('program_id').notNull(),
+    affiliateId: text('affiliate_id').notNull(),
+    clickedAt: instant('clicked_at').notNull(), // the program's time (test clocks)
+    recordedAt: instant('recorded_at').notNull(), // the server's time
+    isBot: boolean('is_bot').notNull(),
+    credited: boolean('credited').notNull(), // false for bots and dismissed affiliates (R1.2)
+    ipHash: text('ip_hash'),
+    userAgent: text('user_agent'),
+    referrer: text('referrer'),
+  },
+  (t) => [index('clicks_affiliate_time').on(t.affiliateId, t.programId, t.clickedAt), index('clicks_link').on(t.linkId)],
+);
+
+// ---------------------------------------------------------------------------------------------
+// Billing facts (R3, R4): what the merchant's billing told us, keyed by the merchant's ids.
+
+/** Incoming events, unique per program: the guard of idempotent ingestion (style §4). */
+export const events = pgTable(
+  'events',
+  {
+    programId: text('program_id').notNull(),
+    externalId: text('external_id').notNull(),
+    type: text('type').notNull(),
+    bodyHash: text('body_hash').notNull(),
+    body: jsonb('body').notNull(),
+    response: jsonb('response').notNull(),
+    occurredAt: instant('occurred_at').notNull(),
+    recordedAt: instant('recorded_at').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.programId, t.externalId] })],
+);
+
+export const subscriptions = pgTable(
+  'subscriptions',
+  {
+    programId: text('program_id').notNull(),
+    externalId: text('external_id').notNull(),
+    customerId: text('customer_id').notNull(),
+    customerEmail: text('customer_email'),
+    interval: text('interval').notNull(),
+    firstEventAt: instant('first_event_at').notNull(),
+    canceledAt: instant('canceled_at'),
+    binding: jsonb('binding'), // R3.1: {affiliateId, boundAt, source} or null
+    boundAffiliateId: text('bound_affiliate_id'),
+    firstFullPaymentId: text('first_full_payment_id'),
+    createdAt: instant('created_at').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.programId, t.externalId] }), index('subscriptions_customer').on(t.programId, t.customerId)],
+);
+
+export const payments = pgTable(
+  'payments',
+  {
+    programId: text('program_id').notNull(),
+    externalId: text('external_id').notNull(),
+    subscriptionId: text('subscription_id').notNull(),
+    customerId: text('customer_id').notNull(),
+    customerEmail: text('customer_email'),
+    amount: money('amount').notNull(),
+    currency: text('currency').notNull(),
+    fullPrice: boolean('full_price').notNull(),
+    fingerprint: text('fingerprint'),
+    accountOwnedByAffiliateId: text('account_owned_by_affiliate_id'),
+    paidAt: instant('paid_at').notNull(),
+    /** R5.1: the affiliate whose sale this is (credited, not self-referral, not agency-owned). */
+    saleAffiliateId: text('sale_affiliate_id'),
+    /** R4.5: the affiliate who paid it themselves (their fingerprints flag later self-referrals). */
+    payerAffiliateId: text('payer_affiliate_id'),
+    linkId: text('link_id'), // R2.4/R9.1: the tracking link credited with the sale
+    recordedAt: instant('recorded_at').notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.programId, t.externalId] }),
+    index('payments_sale_affiliate').on(t.programId, t.saleAffiliateId, t.paidAt),
+    index('payments_payer').on(t.programId, t.payerAffiliateId),
+  ],
+);
+
+/** Refunds and chargebacks (R4.3); `amount` is what this one took back. */
+export const refunds = pgTable(
+  'refunds',
+  {
+    id: text('id').primaryKey(),
+    programId: text('program_id').notNull(),
+    paymentId: text('payment_id').notNull(),
+    kind: text('kind').notNull(), // refund | dispute
+    amount: money('amount').notNull(),
+    at: instant('at').notNull(),
+    createdAt: instant('created_at').notNull(),
+  },
+  (t) => [index('refunds_payment').on(t.programId, t.paymentId)],
+);
+
+// ---------------------------------------------------------------------------------------------
+// The ledger (R7): append-only. Commissions are created once; all later change is a new entry.
+
+export const commissions = pgTable(
+  'commissions',
+  {
+    id: text('id').primaryKey(),
+    programId: text('program_id').notNull(),
+    affiliateId: text('affiliate_id').notNull(),
+    kind: text('kind').notNull(), // direct | jv
+    paymentId: text('payment_id').notNull(),
+    subscriptionId: text('subscription_id').notNull(),
+    customerId: text('customer_id').notNull(),
+    amount: money('amount').notNull(),
+    currency: text('currency').notNull(),
+    rateBps: integer('rate_bps').notNull(),
+    tierKey: text('tier_key'),
+    earnedAt: instant('earned_at').notNull(),
+    dueAt: instant('due_at').notNull(),
+    status: text('status').notNull(), // active | rejected (R4.5); reserve/due/paid are derived
+    reason: text('reason'),
+    sourceCommissionId: text('source_commission_id'),
+    basis: jsonb('basis').notNull(),
+    createdAt: instant('created_at').notNull(),
+  },
+  (t) => [
+    index('commissions_affiliate').on(t.programId, t.affiliateId, t.earnedAt),
+    index('commissions_payment').on(t.programId, t.paymentId),
+    index('commissions_due').on(t.programId, t.dueAt),
+  ],
+);
+
+export const ledgerEntries = pgTable(
+  'ledger_entries',
+  {
+    id: text('id').primaryKey(),
+    programId: text('program_id').notNull(),
+    commissionId: text('commission_id').notNull().references(() => commissions.id),
+    affiliateId: text('affiliate_id').notNull(),
+    type: text('type').notNull(), // earn | reverse | payout
+    amount: money('amount').notNull(), // signed
+    at: instant('at').notNull(),
+    reason: text('reason').notNull(),
+    ref: text('ref'),
+    createdAt: instant('created_at').notNull(),
+  },
+  (t) => [index('ledger_entries_commission').on(t.commissionId), index('ledger_entries_affiliate').on(t.programId, t.affiliateId, t.at)],
+);
+
+// ---------------------------------------------------------------------------------------------
+// Payouts and compliance (R8).
+
+export const payoutAccounts = pgTable('payout_accounts', {
+  affiliateId: text('affiliate_id').primaryKey().references(() => affiliates.id),
+  paypalEmail: text('paypal_email').notNull(),
+  updatedAt: instant('updated_at').notNull(),
+});
+
+/** W-9 / W-8BEN (R8.3). The TIN is AES-256-GCM ciphertext; only its last four digits are kept clear. */
+export const taxForms = pgTable('tax_forms', {
+  affiliateId: text('affiliate_id').primaryKey().references(() => affiliates.id),
+  form: text('form').notNull(), // w9 | w8ben
+  legalName: text('legal_name').notNull(),
+  country: text('country').notNull(),
+  tinCiphertext: text('tin_ciphertext'),
+  tinLast4: text('tin_last4'),
+  address: jsonb('address').notNull(),
+  signedAt: instant('signed_at').notNull(),
+  fields: jsonb('fields').notNull(), // the optional fields of the real forms
+  complete: boolean('complete').notNull(),
+  updatedAt: instant('updated_at').notNull(),
+});
+
+export const payoutRuns = pgTable(
+  'payout_runs',
+  {
+    id: text('id').primaryKey(),
+    programId: text('program_id').notNull().references(() => programs.id),
+    month: text('month').notNull(), // YYYY-MM
+    status: text('status').notNull(), // draft | approved | sending | sent | needs_reconciliation
+    currency: text('currency').notNull(),
+    senderBatchId: text('sender_batch_id').notNull().unique(),
+    paypalBatchId: text('paypal_batch_id'),
+    withheld: jsonb('withheld').notNull(),
+    lastError: text('last_error'),
+    createdAt: instant('created_at').notNull(),
+    approvedAt: instant('approved_at'),
+    sendingAt: instant('sending_at'),
+    sentAt: instant('sent_at'),
+  },
+  (t) => [uniqueIndex('payout_runs_program_month').on(t.programId, t.month)],
+);
+
+export const payoutItems = pgTable(
+  'payout_items',
+  {
+    id: text('id').primaryKey(),
+    runId: text('run_id').notNull().references(() => payoutRuns.id),
+    programId: text('program_id').notNull(),
+    affiliateId: text('affiliate_id').notNull(),
+    amount: money('amount').notNull(),
+    currency: text('currency').notNull(),
+    receiver: text('receiver').notNull(),
+    lines: jsonb('lines').notNull(), // [{commissionId, amountMinor}]
+    status: text('status').notNull(), // pending | paid | failed
+    paypalItemId: text('paypal_item_id'),
+    failureReason: text('failure_reason'),
+    createdAt: instant('created_at').notNull(),
+    updatedAt: instant('updated_at').notNull(),
+  },
+  (t) => [uniqueIndex('payout_items_run_affiliate').on(t.runId, t.affiliateId)],
+);
+
+/** Outgoing mail: written in the transaction that decides to send it, delivered after commit. */
+export const mailOutbox = pgTable('mail_outbox', {
+  id: text('id').primaryKey(),
+  to: text('to').notNull(),
+  subject: text('subject').notNull(),
+  text: text('text').notNull(),
+  template: text('template').notNull(),
+  createdAt: instant('created_at').notNull(),
+  sentAt: instant('sent_at'),
+  error: text('error'),
+});
+
+// ---------------------------------------------------------------------------------------------
+// Accounts for the portal and the console (R10).
+
+export const sessions = pgTable('sessions', {
+  tokenHash: text('token_hash').primaryKey(),
+  principalKind: text('principal_kind').notNull(), // affiliate | admin
+  principalId: text('principal_id').notNull(),
+  csrfToken: text('csrf_token').notNull(),
+  createdAt: instant('created_at').notNull(),
+  expiresAt: instant('expires_at').notNull(),
+});
+
+/** R10.3: failed logins per login name; repeated failures slow down, then lock for a while. */
+export const loginAttempts = pgTable('login_attempts', {
+  login: text('login').primaryKey(),
+  failures: integer('failures').notNull(),
+  lockedUntil: instant('locked_until'),
+  lastFailureAt: instant('last_failure_at').notNull(),
+});
+
+/** R10.2: one-time, expiring password-reset tokens (stored hashed). */
+export const passwordResets = pgTable('password_resets', {
+  tokenHash: text('token_hash').primaryKey(),
+  affiliateId: text('affiliate_id').notNull().references(() => affiliates.id),
+  expiresAt: instant('expires_at').notNull(),
+  usedAt: instant('used_at'),
+  createdAt: instant('created_at').notNull(),
+});
+
+/** R9.2: banners, email swipes and texts; `{{link}}` is replaced by the affiliate's link. */
+export const marketingMaterials = pgTable('marketing_materials', {
+  id: text('id').primaryKey(),
+  programId: text('program_id').notNull().references(() => programs.id),
+  kind: text('kind').notNull(), // banner | email | text
+  title: text('title').notNull(),
+  body: text('body').notNull(),
+  imageUrl: text('image_url'),
+  createdAt: instant('created_at').notNull(),
+});

@@ -1,0 +1,3 @@
+// The Stripe integration: verify a webhook delivery, then map it to Affable events (api.md).
+export * from './verify.js';
+export * from './map.js';
