@@ -4,6 +4,7 @@ import type { Api } from './types.js';
 import type { Database } from '../store/db.js';
 import { authenticateApiKey } from '../app/api-keys.js';
 import { problem, sendProblem } from './problem.js';
+import { notFound } from '../app/errors.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -12,6 +13,11 @@ declare module 'fastify' {
   interface FastifyContextConfig {
     /** Reachable without an API key (health, docs, redirects, webhooks with their own signature). */
     public?: boolean;
+    /**
+     * An affiliate's own session may call it too (the portal). The handler must then call
+     * `assertActingFor(request, affiliateId)`. Without this flag only admins may call a route.
+     */
+    affiliate?: boolean;
   }
 }
 
@@ -33,4 +39,20 @@ export function registerAuth(app: Api, database: Database): void {
     }
     request.principal = { kind: 'api_key', id: key.id, role: key.role };
   });
+  app.addHook('preHandler', async (request, reply) => {
+    const principal = request.principal;
+    if (!principal || principal.role !== 'affiliate') return;
+    if (!request.routeOptions.config.affiliate) {
+      return sendProblem(reply, problem(403, 'admin_only', 'This endpoint is for program admins.'));
+    }
+  });
+}
+
+/**
+ * An affiliate may act only for themselves: any other affiliate's id is answered as if it did
+ * not exist (404), so ids cannot be probed. Admins may act for anyone.
+ */
+export function assertActingFor(request: FastifyRequest, affiliateId: string): void {
+  const principal = request.principal;
+  if (principal?.role === 'affiliate' && principal.id !== affiliateId) throw notFound('affiliate', affiliateId);
 }

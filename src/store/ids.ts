@@ -1,4 +1,5 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
+import type { IdSource } from '../domain/index.js';
 
 const ALPHABET = '0123456789abcdefghijklmnopqrstuvwxyz';
 
@@ -17,4 +18,14 @@ export function randomToken(length: number): string {
     }
   }
   return out;
+}
+
+/**
+ * Ids for the domain's commissions and entries, derived from the program and the domain's seed:
+ * the same decision always yields the same id, so a primary key refuses a second copy of it.
+ */
+export function programIds(programId: string): IdSource {
+  const derive = (prefix: string, seed: string) =>
+    `${prefix}_${createHash('sha256').update(`${programId}\u0000${seed}`).digest('base64url').slice(0, 24)}`;
+  return { commission: (seed) => derive('com', seed), entry: (seed) => derive('ent', seed) };
 }

@@ -1,0 +1,78 @@
+// Rows of the ledger tables ↔ the domain's Commission and LedgerEntry. The only place that maps
+// them, so every reader (balances, payouts, reports) sees the same objects.
+import type { Commission, CommissionBasis, LedgerEntry } from '../domain/index.js';
+import { commissions, ledgerEntries } from './schema.js';
+
+export type CommissionRow = typeof commissions.$inferSelect;
+export type EntryRow = typeof ledgerEntries.$inferSelect;
+
+export function toCommission(row: CommissionRow): Commission {
+  return {
+    id: row.id,
+    kind: row.kind as Commission['kind'],
+    affiliateId: row.affiliateId,
+    paymentId: row.paymentId,
+    subscriptionId: row.subscriptionId,
+    customerId: row.customerId,
+    amountMinor: row.amount,
+    rateBps: row.rateBps,
+    tierKey: row.tierKey,
+    earnedAt: row.earnedAt.getTime(),
+    dueAt: row.dueAt.getTime(),
+    status: row.status as Commission['status'],
+    reason: row.reason as Commission['reason'],
+    sourceCommissionId: row.sourceCommissionId,
+    basis: row.basis as CommissionBasis,
+  };
+}
+
+export function commissionRow(c: Commission, programId: string, currency: string, createdAt: Date): CommissionRow {
+  return {
+    id: c.id,
+    programId,
+    affiliateId: c.affiliateId,
+    kind: c.kind,
+    paymentId: c.paymentId,
+    subscriptionId: c.subscriptionId,
+    customerId: c.customerId,
+    amount: c.amountMinor,
+    currency,
+    rateBps: c.rateBps,
+    tierKey: c.tierKey,
+    earnedAt: new Date(c.earnedAt),
+    dueAt: new Date(c.dueAt),
+    status: c.status,
+    reason: c.reason,
+    sourceCommissionId: c.sourceCommissionId,
+    basis: c.basis,
+    createdAt,
+  };
+}
+
+export function toEntry(row: EntryRow): LedgerEntry {
+  return {
+    id: row.id,
+    commissionId: row.commissionId,
+    affiliateId: row.affiliateId,
+    type: row.type as LedgerEntry['type'],
+    amountMinor: row.amount,
+    at: row.at.getTime(),
+    reason: row.reason as LedgerEntry['reason'],
+    ref: row.ref,
+  };
+}
+
+export function entryRow(e: LedgerEntry, programId: string, createdAt: Date): EntryRow {
+  return {
+    id: e.id,
+    programId,
+    commissionId: e.commissionId,
+    affiliateId: e.affiliateId,
+    type: e.type,
+    amount: e.amountMinor,
+    at: new Date(e.at),
+    reason: e.reason,
+    ref: e.ref,
+    createdAt,
+  };
+}
