@@ -10,6 +10,7 @@ import type { Clock } from './app/clock.js';
 import { bootstrapApiKey } from './app/api-keys.js';
 import { seedDemo, type DemoCredentials } from './app/seed-demo.js';
 import { buildServer } from './http/server.js';
+import { createContext } from './app/context.js';
 import { DEFAULT_RESERVED_WORDS } from './domain/index.js';
 
 export const systemClock: Clock = { now: () => new Date(Date.now()) };
@@ -59,14 +60,15 @@ async function main(): Promise<void> {
   }
 
   const app = await buildServer({
-    context: {
+    context: createContext({
       database,
       clock: systemClock,
       publicUrl: config.publicUrl,
       reservedWords: config.reservedWords ?? DEFAULT_RESERVED_WORDS,
       log,
       secretKey,
-    },
+      stripeWebhookSecret: config.stripeWebhookSecret,
+    }),
     logger: log,
     bodyLimitBytes: config.bodyLimitBytes,
   });

@@ -1,7 +1,10 @@
-// What every use case receives: the database, the system clock and the settings.
+// What every use case receives: the database, the system clock and the settings, plus the
+// in-process services built on them (the click path's link cache and group-commit recorder).
 import type { Logger } from 'pino';
 import type { Database } from '../store/db.js';
 import type { Clock } from './clock.js';
+import { ClickRecorder } from './click-recorder.js';
+import { LinkCache } from './link-cache.js';
 
 export interface AppContext {
   database: Database;
@@ -12,4 +15,18 @@ export interface AppContext {
   log: Logger;
   /** AES-256-GCM key for secrets at rest (TINs); base64 or hex of 32 bytes. */
   secretKey?: string | undefined;
+  /** Stripe webhook signing secret (whsec_…), when the Stripe integration is on. */
+  stripeWebhookSecret?: string | undefined;
+  linkCache: LinkCache;
+  clickRecorder: ClickRecorder;
+}
+
+export type BaseContext = Omit<AppContext, 'linkCache' | 'clickRecorder'>;
+
+export function createContext(base: BaseContext): AppContext {
+  return {
+    ...base,
+    linkCache: new LinkCache(base.database, () => base.clock.now().getTime()),
+    clickRecorder: new ClickRecorder(base.database),
+  };
 }

@@ -13,6 +13,7 @@ import {
 import type { Logger } from 'pino';
 import { randomUUID } from 'node:crypto';
 import type { AppContext } from '../app/context.js';
+import cookie from '@fastify/cookie';
 import { registerAuth } from './auth.js';
 import { registerIdempotency } from './idempotency.js';
 import { problem, sendProblem, toProblem } from './problem.js';
@@ -21,6 +22,9 @@ import { testClockRoutes } from './routes/test-clocks.js';
 import { programRoutes } from './routes/programs.js';
 import { affiliateRoutes } from './routes/affiliates.js';
 import { applicationRoutes } from './routes/applications.js';
+import { trackingRoutes } from './routes/tracking.js';
+import { eventRoutes } from './routes/events.js';
+import { statementRoutes } from './routes/statements.js';
 
 export interface ServerOptions {
   context: AppContext;
@@ -76,6 +80,7 @@ export async function buildServer(options: ServerOptions): Promise<Api> {
   });
   await app.register(swaggerUi, { routePrefix: '/api/v1/docs', uiConfig: { docExpansion: 'list', deepLinking: true } });
 
+  await app.register(cookie);
   registerAuth(app, context.database);
   registerIdempotency(app, context.database, context.clock);
 
@@ -88,7 +93,14 @@ export async function buildServer(options: ServerOptions): Promise<Api> {
     programRoutes(typed, context);
     affiliateRoutes(typed, context);
     applicationRoutes(typed, context);
+    trackingRoutes(typed, context);
+    eventRoutes(typed, context);
+    statementRoutes(typed, context);
     for (const plugin of options.plugins ?? []) await plugin(typed, context);
+  });
+
+  app.addHook('onClose', async () => {
+    await context.clickRecorder.close();
   });
 
   return app;

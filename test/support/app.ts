@@ -4,6 +4,7 @@ import type { LightMyRequestResponse } from 'fastify';
 import { FixedClock } from '../../src/app/clock.js';
 import { createApiKey } from '../../src/app/api-keys.js';
 import { buildServer, type App } from '../../src/http/server.js';
+import { createContext } from '../../src/app/context.js';
 import type { Database } from '../../src/store/db.js';
 import { DEFAULT_RESERVED_WORDS } from '../../src/domain/index.js';
 import { openTestDatabase } from './db.js';
@@ -19,6 +20,7 @@ export interface TestApp {
 }
 
 export const TEST_PUBLIC_URL = 'http://affable.test';
+export const TEST_STRIPE_SECRET = 'whsec_test_affable';
 
 export async function makeTestApp(options: { now?: string; database?: Database } = {}): Promise<TestApp> {
   const database = options.database ?? (await openTestDatabase());
@@ -26,14 +28,15 @@ export async function makeTestApp(options: { now?: string; database?: Database }
   const log = pino({ level: process.env['TEST_LOG_LEVEL'] ?? 'silent' });
   const key = await database.transaction((tx) => createApiKey(tx, clock, { name: 'test' }));
   const app = await buildServer({
-    context: {
+    context: createContext({
       database,
       clock,
       publicUrl: TEST_PUBLIC_URL,
       reservedWords: DEFAULT_RESERVED_WORDS,
       log,
       secretKey: Buffer.alloc(32, 7).toString('base64'),
-    },
+      stripeWebhookSecret: TEST_STRIPE_SECRET,
+    }),
     logger: log,
   });
   await app.ready();

@@ -62,7 +62,12 @@ export function applicationView(r: ApplicationRow): z.infer<typeof ApplicationOu
   };
 }
 
-export function applicationRoutes(app: Api, { database, clock }: AppContext): void {
+export function applicationRoutes(app: Api, { database, clock, linkCache }: AppContext): void {
+  // What a link code resolves to depends on the enrolment: a change clears the click path's cache.
+  const changed = <T>(value: T): T => {
+    linkCache.clear();
+    return value;
+  };
   const IdParams = z.object({ id: z.string() });
   app.post(
     '/api/v1/programs/:slug/applications',
@@ -131,16 +136,16 @@ export function applicationRoutes(app: Api, { database, clock }: AppContext): vo
   app.post(
     '/api/v1/applications/:id/approve',
     { schema: { tags, summary: 'Approve a pending application', params: IdParams, response: { 200: ApplicationOut } } },
-    async (request) => applicationView(await database.transaction((tx) => approveApplication(tx, clock, request.params.id))),
+    async (request) => applicationView(changed(await database.transaction((tx) => approveApplication(tx, clock, request.params.id)))),
   );
   app.post(
     '/api/v1/applications/:id/deny',
     { schema: { tags, summary: 'Deny a pending application with a reason', params: IdParams, body: ReasonBody, response: { 200: ApplicationOut } } },
-    async (request) => applicationView(await database.transaction((tx) => denyApplication(tx, clock, request.params.id, request.body.reason))),
+    async (request) => applicationView(changed(await database.transaction((tx) => denyApplication(tx, clock, request.params.id, request.body.reason)))),
   );
   app.post(
     '/api/v1/applications/:id/dismiss',
     { schema: { tags, summary: 'Dismiss an approved affiliate (R1.2)', params: IdParams, body: ReasonBody, response: { 200: ApplicationOut } } },
-    async (request) => applicationView(await database.transaction((tx) => dismissApplication(tx, clock, request.params.id, request.body.reason))),
+    async (request) => applicationView(changed(await database.transaction((tx) => dismissApplication(tx, clock, request.params.id, request.body.reason)))),
   );
 }

@@ -95,7 +95,7 @@ export function programView(row: ProgramRow, now: Date): z.infer<typeof ProgramO
   };
 }
 
-export function programRoutes(app: Api, { database, clock }: AppContext): void {
+export function programRoutes(app: Api, { database, clock, linkCache }: AppContext): void {
   const SlugParams = z.object({ slug: z.string() });
   app.post(
     '/api/v1/programs',
@@ -155,7 +155,7 @@ export function programRoutes(app: Api, { database, clock }: AppContext): void {
           termsText: b.terms_text,
         });
         return programView(row, await programTime(tx, row, clock));
-      });
+      }).finally(() => linkCache.clear());
     },
   );
 }

@@ -19,6 +19,7 @@ import { expansionNeeded, mapStripeEvent, StripeMappingError, type AffableEvent 
 
 const program = 'kartra';
 const map = (e: Parameters<typeof mapStripeEvent>[0]): AffableEvent[] => mapStripeEvent(e, { program });
+const paymentId = (e: AffableEvent): string | undefined => ('payment' in e ? e.payment.id : undefined);
 const one = (e: Parameters<typeof mapStripeEvent>[0]): AffableEvent => {
   const events = map(e);
   expect(events).toHaveLength(1);
@@ -200,7 +201,7 @@ describe('charge.refunded → payment.refunded', () => {
       data: [refund('re_2', 2000, PAID_AT + 200), refund('re_failed', 999, PAID_AT + 150, 'failed'), refund('re_1', 3000, PAID_AT + 100)],
     };
     const mapped = map(event('charge.refunded', charge({ amount_refunded: 5000, refunds }), { previous_attributes: { amount_refunded: 3000 } }));
-    expect(mapped.map((e) => [e.id, e.payment?.id, e.type === 'payment.refunded' ? e.payment.amount : null, e.occurred_at])).toEqual([
+    expect(mapped.map((e) => [e.id, paymentId(e), e.type === 'payment.refunded' ? e.payment.amount : null, e.occurred_at])).toEqual([
       ['re_2', 'pi_basil', 2000, '2027-01-03T10:03:20Z'],
       ['re_1', 'pi_basil', 3000, '2027-01-03T10:01:40Z'],
     ]);
@@ -309,12 +310,12 @@ describe('one payment id across events', () => {
     const legacyPaid = one(event('invoice.paid', legacyInvoice()));
     const legacyRefund = one(event('charge.refunded', charge({ id: 'ch_legacy', payment_intent: 'pi_legacy', amount_refunded: 100 }), { previous_attributes: { amount_refunded: 0 } }));
     const legacyDispute = one(event('charge.dispute.created', dispute({ charge: 'ch_legacy', payment_intent: 'pi_legacy' })));
-    expect(new Set([legacyPaid.payment?.id, legacyRefund.payment?.id, legacyDispute.payment?.id])).toEqual(new Set(['pi_legacy']));
+    expect(new Set([paymentId(legacyPaid), paymentId(legacyRefund), paymentId(legacyDispute)])).toEqual(new Set(['pi_legacy']));
 
     const basilPaid = one(event('invoice.paid', basilInvoice({ payments: basilPayments() })));
     const basilRefund = one(event('charge.refunded', charge({ amount_refunded: 100 }), { previous_attributes: { amount_refunded: 0 } }));
     const basilDispute = one(event('charge.dispute.created', dispute()));
-    expect(new Set([basilPaid.payment?.id, basilRefund.payment?.id, basilDispute.payment?.id])).toEqual(new Set(['pi_basil']));
+    expect(new Set([paymentId(basilPaid), paymentId(basilRefund), paymentId(basilDispute)])).toEqual(new Set(['pi_basil']));
   });
 });
 

@@ -1,0 +1,50 @@
+// Reads and appends the ledger (R7): commissions are inserted once, entries only appended.
+import { and, eq, inArray } from 'drizzle-orm';
+import type { Tx } from '../store/db.js';
+import { commissions, ledgerEntries } from '../store/schema.js';
+import { commissionRow, entryRow, toCommission, toEntry } from '../store/ledger-rows.js';
+import type { Commission, LedgerEntry } from '../domain/index.js';
+
+export async function appendLedger(
+  tx: Tx,
+  program: { id: string; currency: string },
+  newCommissions: readonly Commission[],
+  entries: readonly LedgerEntry[],
+  recordedAt: Date,
+): Promise<void> {
+  if (newCommissions.length > 0) {
+    await tx.insert(commissions).values(newCommissions.map((c) => commissionRow(c, program.id, program.currency, recordedAt)));
+  }
+  if (entries.length > 0) {
+    await tx.insert(ledgerEntries).values(entries.map((e) => entryRow(e, program.id, recordedAt)));
+  }
+}
+
+export async function commissionsOfPayments(tx: Tx, programId: string, paymentIds: string[]): Promise<Commission[]> {
+  if (paymentIds.length === 0) return [];
+  const rows = await tx
+    .select()
+    .from(commissions)
+    .where(and(eq(commissions.programId, programId), inArray(commissions.paymentId, paymentIds)))
+    .orderBy(commissions.createdAt, commissions.id);
+  return rows.map(toCommission);
+}
+
+export async function entriesOf(tx: Tx, commissionIds: string[]): Promise<LedgerEntry[]> {
+  if (commissionIds.length === 0) return [];
+  const rows = await tx.select().from(ledgerEntries).where(inArray(ledgerEntries.commissionId, commissionIds)).orderBy(ledgerEntries.at, ledgerEntries.createdAt, ledgerEntries.id);
+  return rows.map(toEntry);
+}
+
+/** One affiliate's commissions and entries in a program (balances, tier cards, explanations). */
+export async function affiliateLedger(tx: Tx, programId: string, affiliateId: string): Promise<{ commissions: Commission[]; entries: LedgerEntry[] }> {
+  const commissionRows = await tx
+    .select()
+    .from(commissions)
+    .where(and(eq(commissions.programId, programId), eq(commissions.affiliateId, affiliateId)));
+  const entryRows = await tx
+    .select()
+    .from(ledgerEntries)
+    .where(and(eq(ledgerEntries.programId, programId), eq(ledgerEntries.affiliateId, affiliateId)));
+  return { commissions: commissionRows.map(toCommission), entries: entryRows.map(toEntry) };
+}

@@ -1,0 +1,205 @@
+// Reading money (api.md "Reading money", R5.6, R6.3, R7): balances, tier cards, commissions with
+// their explanations, JV analytics. Every figure is derived from the ledger and the clock at read
+// time, so no read shows a stale state (a commission becomes due the moment the clock passes its hold).
+import { and, desc, eq, inArray, lt, or, sql } from 'drizzle-orm';
+import type { Tx } from '../store/db.js';
+import { affiliates, applications, clicks, commissions, payments } from '../store/schema.js';
+import { toCommission } from '../store/ledger-rows.js';
+import {
+  balances,
+  commissionState,
+  commissionTotals,
+  explain,
+  tierAt,
+  type Balance,
+  type Commission,
+  type CommissionStatus,
+  type LedgerEntry,
+  type TierStanding,
+} from '../domain/index.js';
+import { affiliateLedger, entriesOf } from './ledger-store.js';
+import type { ProgramRow } from './programs.js';
+import { loadSalesBook } from './facts.js';
+
+export interface CommissionView {
+  id: string;
+  affiliate_id: string;
+  kind: 'direct' | 'jv';
+  status: CommissionStatus;
+  amount: number;
+  currency: string;
+  rate_bps: number;
+  tier: string | null;
+  payment_id: string;
+  subscription_id: string;
+  customer_id: string;
+  earned_at: string;
+  due_at: string;
+  reason?: string;
+  reversed_amount: number;
+  paid_amount: number;
+  outstanding: number;
+  recruit_affiliate_id: string | null;
+  explanation: string[];
+}
+
+export function commissionView(c: Commission, entries: readonly LedgerEntry[], program: ProgramRow, now: Date): CommissionView {
+  const own = entries.filter((e) => e.commissionId === c.id);
+  const totals = commissionTotals(own, now.getTime());
+  const status = commissionState(c, own, now.getTime());
+  return {
+    id: c.id,
+    affiliate_id: c.affiliateId,
+    kind: c.kind,
+    status,
+    amount: c.amountMinor,
+    currency: program.currency,
+    rate_bps: c.rateBps,
+    tier: c.tierKey,
+    payment_id: c.paymentId,
+    subscription_id: c.subscriptionId,
+    customer_id: c.customerId,
+    earned_at: new Date(c.earnedAt).toISOString(),
+    due_at: new Date(c.dueAt).toISOString(),
+    ...(c.reason ? { reason: c.reason } : status === 'reversed' ? { reason: lastReverseReason(own) } : {}),
+    reversed_amount: totals.reversed,
+    paid_amount: totals.paid,
+    outstanding: totals.outstanding,
+    recruit_affiliate_id: c.basis.recruitAffiliateId,
+    explanation: explain(c, { entries: own, now: now.getTime(), currency: program.currency, holdDays: program.holdDays, cookieDays: program.cookieDays }),
+  };
+}
+
+function lastReverseReason(entries: readonly LedgerEntry[]): string {
+  const reversal = [...entries].reverse().find((e) => e.type === 'reverse');
+  return reversal?.reason ?? 'reversed';
+}
+
+/** Renders commissions by id, in the order given. */
+export async function renderCommissions(tx: Tx, program: ProgramRow, ids: string[], now: Date): Promise<CommissionView[]> {
+  if (ids.length === 0) return [];
+  const rows = await tx.select().from(commissions).where(inArray(commissions.id, ids));
+  const byId = new Map(rows.map((r) => [r.id, toCommission(r)]));
+  const entries = await entriesOf(tx, ids);
+  return ids.flatMap((id) => {
+    const c = byId.get(id);
+    return c ? [commissionView(c, entries, program, now)] : [];
+  });
+}
+
+export interface CommissionFilter {
+  affiliateId?: string | undefined;
+  kind?: 'direct' | 'jv' | undefined;
+  status?: CommissionStatus | undefined;
+  customerId?: string | undefined;
+  limit: number;
+  cursor?: { at: Date; id: string } | undefined;
+}
+
+/**
+ * A page of commissions, newest first. The status filter is applied after deriving each status
+ * (statuses are never stored), scanning forward until the page is full.
+ */
+export async function listCommissions(tx: Tx, program: ProgramRow, filter: CommissionFilter, now: Date): Promise<{ rows: CommissionView[]; more: boolean }> {
+  const out: CommissionView[] = [];
+  let cursor = filter.cursor;
+  const batch = Math.max(filter.limit + 1, 50);
+  for (;;) {
+    const rows = await tx
+      .select()
+      .from(commissions)
+      .where(
+        and(
+          eq(commissions.programId, program.id),
+          filter.affiliateId ? eq(commissions.affiliateId, filter.affiliateId) : undefined,
+          filter.kind ? eq(commissions.kind, filter.kind) : undefined,
+          filter.customerId ? eq(commissions.customerId, filter.customerId) : undefined,
+          filter.status === 'rejected' ? eq(commissions.status, 'rejected') : undefined,
+          cursor ? or(lt(commissions.earnedAt, cursor.at), and(eq(commissions.earnedAt, cursor.at), lt(commissions.id, cursor.id))) : undefined,
+        ),
+      )
+      .orderBy(desc(commissions.earnedAt), desc(commissions.id))
+      .limit(batch);
+    const domain = rows.map(toCommission);
+    const entries = await entriesOf(tx, domain.map((c) => c.id));
+    for (const c of domain) {
+      const view = commissionView(c, entries, program, now);
+      if (!filter.status || view.status === filter.status) out.push(view);
+      if (out.length > filter.limit) return { rows: out.slice(0, filter.limit), more: true };
+    }
+    if (rows.length < batch) return { rows: out, more: false };
+    const last = rows[rows.length - 1]!;
+    cursor = { at: last.earnedAt, id: last.id };
+  }
+}
+
+/** R7.1 balances of one affiliate in one program at the program's now. */
+export async function balanceOf(tx: Tx, program: ProgramRow, affiliateId: string, now: Date): Promise<Balance> {
+  const ledger = await affiliateLedger(tx, program.id, affiliateId);
+  return balances(ledger.entries, ledger.commissions, now.getTime());
+}
+
+/** R5.6: the tier card. */
+export async function tierOf(tx: Tx, program: ProgramRow, affiliateId: string, now: Date): Promise<TierStanding> {
+  const book = await loadSalesBook(tx, program.id, affiliateId, now, program.holdDays);
+  return tierAt(book, now.getTime(), program.plan as Parameters<typeof tierAt>[2], program.holdDays);
+}
+
+export interface RecruitRow {
+  affiliate_id: string;
+  username: string;
+  name: string;
+  email: string;
+  status: string | null;
+  clicks: number;
+  sales: number;
+  jv_commission_net: number;
+  currency: string;
+}
+
+/** R6.3: each affiliate the recruiter brought in, with clicks, sales and the net JV earned from them. */
+export async function recruitsOf(tx: Tx, program: ProgramRow, recruiterId: string, now: Date): Promise<RecruitRow[]> {
+  const recruits = await tx
+    .select({ id: affiliates.id, username: affiliates.username, name: affiliates.name, email: affiliates.email })
+    .from(affiliates)
+    .where(eq(affiliates.recruitedBy, recruiterId))
+    .orderBy(affiliates.createdAt);
+  if (recruits.length === 0) return [];
+  const ids = recruits.map((r) => r.id);
+  const statusRows = await tx
+    .select({ affiliateId: applications.affiliateId, status: applications.status, createdAt: applications.createdAt })
+    .from(applications)
+    .where(and(eq(applications.programId, program.id), inArray(applications.affiliateId, ids)))
+    .orderBy(applications.createdAt);
+  const status = new Map(statusRows.map((r) => [r.affiliateId, r.status]));
+  const clickRows = await tx
+    .select({ affiliateId: clicks.affiliateId, n: sql<number>`count(*)::int` })
+    .from(clicks)
+    .where(and(eq(clicks.programId, program.id), inArray(clicks.affiliateId, ids), eq(clicks.isBot, false)))
+    .groupBy(clicks.affiliateId);
+  const saleRows = await tx
+    .select({ affiliateId: payments.saleAffiliateId, n: sql<number>`count(*)::int` })
+    .from(payments)
+    .where(and(eq(payments.programId, program.id), inArray(payments.saleAffiliateId, ids)))
+    .groupBy(payments.saleAffiliateId);
+  const ledger = await affiliateLedger(tx, program.id, recruiterId);
+  const jvNet = new Map<string, number>();
+  for (const c of ledger.commissions) {
+    if (c.kind !== 'jv' || !c.basis.recruitAffiliateId) continue;
+    const totals = commissionTotals(ledger.entries.filter((e) => e.commissionId === c.id), now.getTime());
+    jvNet.set(c.basis.recruitAffiliateId, (jvNet.get(c.basis.recruitAffiliateId) ?? 0) + totals.earned - totals.reversed);
+  }
+  const clicksBy = new Map(clickRows.map((r) => [r.affiliateId, Number(r.n)]));
+  const salesBy = new Map(saleRows.map((r) => [r.affiliateId, Number(r.n)]));
+  return recruits.map((r) => ({
+    affiliate_id: r.id,
+    username: r.username,
+    name: r.name,
+    email: r.email,
+    status: status.get(r.id) ?? null,
+    clicks: clicksBy.get(r.id) ?? 0,
+    sales: salesBy.get(r.id) ?? 0,
+    jv_commission_net: jvNet.get(r.id) ?? 0,
+    currency: program.currency,
+  }));
+}

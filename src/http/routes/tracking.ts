@@ -1,0 +1,159 @@
+// Links, the click redirect and the first-party tracker (api.md "Clicks", R2, R9.1).
+import { z } from 'zod';
+import { isbot } from 'isbot';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { AppContext } from '../../app/context.js';
+import { createTrackingLink, linksOf, linkUrl } from '../../app/links.js';
+import type { ResolvedLink } from '../../app/link-cache.js';
+import { programNow } from '../../app/test-clocks.js';
+import { sha256 } from '../../app/hashing.js';
+import { newId } from '../../store/ids.js';
+import { trackerSource, TRACKER_CONTENT_TYPE, TRACKER_PATH } from '../../tracker/index.js';
+import { assertActingFor } from '../auth.js';
+import type { Api } from '../types.js';
+import { problem, sendProblem } from '../problem.js';
+import { Problem } from '../schemas.js';
+
+const tags = ['Links and clicks'];
+
+const LinkOut = z.object({ code: z.string(), url: z.string() });
+const TrackingLinkOut = LinkOut.extend({ name: z.string(), clicks: z.number(), sales: z.number() });
+const LinksOut = z
+  .object({
+    program: z.string(),
+    main: LinkOut.extend({ clicks: z.number(), sales: z.number() }),
+    jv: LinkOut,
+    tracking: z.array(TrackingLinkOut),
+  })
+  .meta({ id: 'Links' });
+
+/** Link prefetchers announce themselves; they are recorded like bots and never credited. */
+function isAutomated(request: FastifyRequest): boolean {
+  const purpose = `${request.headers['purpose'] ?? ''} ${request.headers['sec-purpose'] ?? ''} ${request.headers['x-purpose'] ?? ''} ${request.headers['x-moz'] ?? ''}`;
+  if (/prefetch|preview/i.test(purpose)) return true;
+  const ua = request.headers['user-agent'];
+  return !ua || isbot(ua);
+}
+
+export function trackingRoutes(app: Api, context: AppContext): void {
+  const { database, clock, publicUrl, linkCache, clickRecorder } = context;
+
+  app.get(
+    '/api/v1/affiliates/:id/links',
+    {
+      config: { affiliate: true },
+      schema: { tags, summary: 'An approved affiliate’s main, JV and tracking links in a program (409 otherwise)', params: z.object({ id: z.string() }), querystring: z.object({ program: z.string().min(1) }), response: { 200: LinksOut } },
+    },
+    async (request) => {
+      assertActingFor(request, request.params.id);
+      const result = await database.transaction((tx) => linksOf(tx, clock, request.query.program, request.params.id));
+      return {
+        program: result.program.slug,
+        main: { code: result.main.link.code, url: linkUrl(publicUrl, result.main.link.code), clicks: result.main.clicks, sales: result.main.sales },
+        jv: { code: result.jv.code, url: linkUrl(publicUrl, result.jv.code) },
+        tracking: result.tracking.map((t) => ({ name: t.link.name ?? '', code: t.link.code, url: linkUrl(publicUrl, t.link.code), clicks: t.clicks, sales: t.sales })),
+      };
+    },
+  );
+
+  app.post(
+    '/api/v1/affiliates/:id/tracking_links',
+    {
+      config: { affiliate: true, idempotent: true },
+      schema: {
+        tags,
+        summary: 'Create a named tracking link (R9.1)',
+        params: z.object({ id: z.string() }),
+        body: z.object({ program: z.string().min(1), name: z.string().trim().min(1).max(60) }),
+        response: { 201: LinkOut.extend({ name: z.string() }) },
+      },
+    },
+    async (request, reply) => {
+      assertActingFor(request, request.params.id);
+      const link = await database.transaction((tx) => createTrackingLink(tx, clock, request.body.program, request.params.id, request.body.name));
+      return reply.code(201).send({ name: link.name ?? '', code: link.code, url: linkUrl(publicUrl, link.code) });
+    },
+  );
+
+  /** Records one click (group-committed) and says whether it may credit a sale. */
+  async function recordClick(request: FastifyRequest, link: ResolvedLink): Promise<{ clickId: string; credited: boolean }> {
+    const automated = isAutomated(request);
+    const credited = !automated && link.approved;
+    // A program on a test clock stamps clicks with its own time (api.md "Clocks").
+    const clickedAt = link.testClockId ? await database.transaction((tx) => programNow(tx, { testClockId: link.testClockId }, clock)) : clock.now();
+    const clickId = newId('clk');
+    await clickRecorder.record({
+      id: clickId,
+      linkId: link.linkId,
+      programId: link.programId,
+      affiliateId: link.affiliateId,
+      clickedAt,
+      recordedAt: clock.now(),
+      isBot: automated,
+      credited,
+      // The address is kept only as a keyed hash: enough to spot click fraud, not to identify anyone.
+      ipHash: sha256(`${context.secretKey ?? ''}:${request.ip}`).slice(0, 32),
+      userAgent: request.headers['user-agent']?.slice(0, 500) ?? null,
+      referrer: (request.headers['referer'] ?? '').slice(0, 1000) || null,
+    });
+    return { clickId, credited };
+  }
+
+  app.get(
+    '/r/:code',
+    { config: { public: true }, schema: { hide: true, params: z.object({ code: z.string().max(64) }) } },
+    async (request: FastifyRequest<{ Params: { code: string } }>, reply: FastifyReply) => {
+      const code = request.params.code;
+      const link = /^[0-9a-z]{1,64}$/.test(code) ? await linkCache.resolve(code) : null;
+      reply.header('cache-control', 'no-store');
+      if (!link) return reply.code(404).type('text/html; charset=utf-8').send(unknownLinkPage());
+      if (link.kind === 'jv') {
+        // A JV link recruits affiliates: it leads to the portal's sign-up with the recruiter recorded (R6).
+        const signup = new URL(`${publicUrl}/signup`);
+        signup.searchParams.set('program', link.programSlug);
+        signup.searchParams.set('jv', link.code);
+        return reply.redirect(signup.toString(), 302);
+      }
+      const { clickId, credited } = await recordClick(request, link);
+      const target = new URL(link.landingUrl);
+      if (credited) {
+        // R2.3: the click id travels in the landing URL as well as the cookie.
+        target.searchParams.set('aff_click', clickId);
+        reply.setCookie('aff_click', clickId, { maxAge: link.cookieDays * 86_400, httpOnly: true, sameSite: 'lax', path: '/' });
+      }
+      return reply.redirect(target.toString(), 302);
+    },
+  );
+
+  app.get(
+    '/api/v1/track/click',
+    {
+      config: { public: true },
+      schema: {
+        tags,
+        summary: 'Record a click from the first-party tracker (?ref=<code> on the merchant’s landing page)',
+        security: [],
+        querystring: z.object({ code: z.string().max(64), landing: z.string().max(2000).optional(), program: z.string().max(64).optional() }),
+        response: { 200: z.object({ click_id: z.string().nullable() }), 404: Problem },
+      },
+    },
+    async (request, reply) => {
+      reply.header('access-control-allow-origin', '*').header('cache-control', 'no-store');
+      const q = request.query;
+      const link = /^[0-9a-z]{1,64}$/.test(q.code) ? await linkCache.resolve(q.code) : null;
+      if (!link || link.kind === 'jv' || (q.program && q.program !== link.programSlug)) {
+        return sendProblem(reply, problem(404, 'link_not_found', 'No such affiliate link.'));
+      }
+      const { clickId, credited } = await recordClick(request, link);
+      return { click_id: credited ? clickId : null };
+    },
+  );
+
+  app.get(TRACKER_PATH, { config: { public: true }, schema: { hide: true } }, async (_request, reply) =>
+    reply.type(TRACKER_CONTENT_TYPE).header('cache-control', 'public, max-age=300').header('access-control-allow-origin', '*').send(trackerSource()),
+  );
+}
+
+function unknownLinkPage(): string {
+  return '<!doctype html><html lang="en"><meta charset="utf-8"><meta name="viewport" content="width=device-width"><title>Link not found</title><body style="font-family:system-ui;margin:4rem auto;max-width:32rem;padding:0 1rem"><h1>This link does not exist</h1><p>The affiliate link you followed is not known here. Check that it was copied completely.</p></body></html>';
+}
