@@ -10,6 +10,7 @@ import { conflict, invalid, notFound } from './errors.js';
 import { findProgram } from './programs.js';
 import { programNow } from './test-clocks.js';
 import { programs } from '../store/schema.js';
+import { queueMail, templates, type Mail } from './mail.js';
 
 export type ApplicationRow = typeof applications.$inferSelect;
 export type ApplicationStatus = 'pending' | 'approved' | 'denied' | 'dismissed';
@@ -91,10 +92,23 @@ async function transition(
 }
 
 export async function approveApplication(tx: Tx, clock: Clock, id: string): Promise<ApplicationRow> {
-  return transition(tx, clock, id, 'pending', 'approved', null);
+  const row = await transition(tx, clock, id, 'pending', 'approved', null);
+  await mailDecision(tx, clock, row, (person, programName) => templates.applicationApproved({ name: person.name, programName }));
+  return row;
 }
 
-export const denyApplication = (tx: Tx, clock: Clock, id: string, reason: string) => transition(tx, clock, id, 'pending', 'denied', reason);
+export async function denyApplication(tx: Tx, clock: Clock, id: string, reason: string): Promise<ApplicationRow> {
+  const row = await transition(tx, clock, id, 'pending', 'denied', reason);
+  await mailDecision(tx, clock, row, (person, programName) => templates.applicationDenied({ name: person.name, programName, reason }));
+  return row;
+}
+
+/** Tells the affiliate about the decision, through the outbox of the deciding transaction. */
+async function mailDecision(tx: Tx, clock: Clock, row: ApplicationRow, mail: (person: { name: string }, programName: string) => Mail): Promise<void> {
+  const person = (await tx.select({ email: affiliates.email, name: affiliates.name }).from(affiliates).where(eq(affiliates.id, row.affiliateId)))[0];
+  const program = (await tx.select({ name: programs.name }).from(programs).where(eq(programs.id, row.programId)))[0];
+  if (person && program) await queueMail(tx, clock, person.email, mail(person, program.name));
+}
 
 /** R1.2: a dismissed affiliate's links still redirect but credit nothing; what was due is still paid. */
 export const dismissApplication = (tx: Tx, clock: Clock, id: string, reason: string) =>

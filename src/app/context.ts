@@ -3,6 +3,8 @@
 import type { Logger } from 'pino';
 import type { Database } from '../store/db.js';
 import type { Clock } from './clock.js';
+import type { PayPalClient } from '../integrations/paypal/client.js';
+import type { MailDelivery } from './mail.js';
 import { ClickRecorder } from './click-recorder.js';
 import { LinkCache } from './link-cache.js';
 
@@ -17,6 +19,12 @@ export interface AppContext {
   secretKey?: string | undefined;
   /** Stripe webhook signing secret (whsec_…), when the Stripe integration is on. */
   stripeWebhookSecret?: string | undefined;
+  /** PayPal Payouts, when PAYPAL_API_BASE/CLIENT_ID/CLIENT_SECRET are set; absent, sending a run is 409. */
+  paypal?: PayPalClient | undefined;
+  /** Delivers the mail outbox after commit (SMTP_URL); absent, mail stays for the dev mailbox. */
+  mail?: MailDelivery | undefined;
+  /** Base wait between PayPal attempts after an unknown outcome, in ms (default 1000; tests shorten it). */
+  paypalRetryDelayMs?: number | undefined;
   linkCache: LinkCache;
   clickRecorder: ClickRecorder;
 }

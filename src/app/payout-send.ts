@@ -25,6 +25,7 @@ import { invariant, payoutEntries, type Commission } from '../domain/index.js';
 import { PayPalApiError, type CreateBatchInput, type ItemOutcome, type PayPalClient, type PayoutBatch } from '../integrations/paypal/client.js';
 import { outcomesBySenderItemId, submitBatchOnce } from '../integrations/paypal/send-once.js';
 import type { Clock } from './clock.js';
+import type { AppContext } from './context.js';
 import { conflict } from './errors.js';
 import { programNow } from './test-clocks.js';
 import { queueMail, templates } from './mail.js';
@@ -40,6 +41,18 @@ export interface PayoutSendDeps {
   retryDelayMs?: number | undefined;
   /** Called after a commit that queued mail (delivery happens after commit). */
   mailQueued?: (() => void) | undefined;
+}
+
+/** The send dependencies from the application context. */
+export function payoutSendDeps(context: AppContext): PayoutSendDeps {
+  return {
+    database: context.database,
+    clock: context.clock,
+    paypal: context.paypal,
+    log: context.log,
+    retryDelayMs: context.paypalRetryDelayMs,
+    mailQueued: () => context.mail?.kick(),
+  };
 }
 
 const paypalNotConfigured = () =>

@@ -13,7 +13,6 @@ import {
 import type { Logger } from 'pino';
 import { randomUUID } from 'node:crypto';
 import type { AppContext } from '../app/context.js';
-import cookie from '@fastify/cookie';
 import { registerAuth } from './auth.js';
 import { registerIdempotency } from './idempotency.js';
 import { problem, sendProblem, toProblem } from './problem.js';
@@ -22,9 +21,16 @@ import { testClockRoutes } from './routes/test-clocks.js';
 import { programRoutes } from './routes/programs.js';
 import { affiliateRoutes } from './routes/affiliates.js';
 import { applicationRoutes } from './routes/applications.js';
+import { registerSessions } from './session.js';
+import { portalRoutes } from './routes/portal.js';
+import { consoleRoutes } from './routes/console.js';
+import { webRoutes } from './routes/web.js';
 import { trackingRoutes } from './routes/tracking.js';
 import { eventRoutes } from './routes/events.js';
 import { statementRoutes } from './routes/statements.js';
+import { payoutRoutes } from './routes/payouts.js';
+import { payoutAccountRoutes } from './routes/payout-accounts.js';
+import { mailboxRoutes } from './routes/mailbox.js';
 
 export interface ServerOptions {
   context: AppContext;
@@ -32,6 +38,8 @@ export interface ServerOptions {
   bodyLimitBytes?: number;
   /** Extra route plugins (tracking, payouts, the web UI) registered by the composition root. */
   plugins?: Array<(app: Api, context: AppContext) => Promise<void> | void>;
+  /** Where the built web UI lives (default dist/web); tests point it at a fixture. */
+  webRoot?: string | undefined;
 }
 
 export async function buildServer(options: ServerOptions): Promise<Api> {
@@ -80,7 +88,8 @@ export async function buildServer(options: ServerOptions): Promise<Api> {
   });
   await app.register(swaggerUi, { routePrefix: '/api/v1/docs', uiConfig: { docExpansion: 'list', deepLinking: true } });
 
-  await app.register(cookie);
+  // Sessions first: a valid session cookie sets request.principal, and auth.ts then skips the API key.
+  await registerSessions(app, context);
   registerAuth(app, context.database);
   registerIdempotency(app, context.database, context.clock);
 
@@ -96,7 +105,19 @@ export async function buildServer(options: ServerOptions): Promise<Api> {
     trackingRoutes(typed, context);
     eventRoutes(typed, context);
     statementRoutes(typed, context);
+    portalRoutes(typed, context);
+    consoleRoutes(typed, context);
+    webRoutes(typed, { root: options.webRoot });
+    payoutRoutes(typed, context);
+    payoutAccountRoutes(typed, context);
+    mailboxRoutes(typed, context);
     for (const plugin of options.plugins ?? []) await plugin(typed, context);
+  });
+
+  // Mail is written to the outbox inside each decision's transaction; after a request that may have
+  // committed one, start a delivery pass (coalesced; a no-op without SMTP).
+  app.addHook('onResponse', async (request, reply) => {
+    if (context.mail && request.method !== 'GET' && reply.statusCode < 400) context.mail.kick();
   });
 
   app.addHook('onClose', async () => {

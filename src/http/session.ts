@@ -26,10 +26,32 @@ declare module 'fastify' {
     /** The live session named by the cookie, on any /api/ route (public ones included). */
     userSession?: SessionRow & { token: string };
   }
+  interface FastifyInstance {
+    /** Every API route with who may call it: the authorization tests walk this list. */
+    routeCatalog: RouteEntry[];
+  }
+}
+
+export interface RouteEntry {
+  method: string;
+  url: string;
+  public: boolean;
+  affiliate: boolean;
 }
 
 export async function registerSessions(app: Api, context: AppContext): Promise<void> {
   await app.register(cookie);
+
+  const catalog: RouteEntry[] = [];
+  app.decorate('routeCatalog', catalog);
+  app.addHook('onRoute', (route) => {
+    if (!route.url.startsWith('/api/') || route.url.startsWith('/api/v1/docs')) return;
+    const config = (route.config ?? {}) as { public?: boolean; affiliate?: boolean };
+    for (const method of ([] as string[]).concat(route.method)) {
+      if (method === 'HEAD') continue;
+      catalog.push({ method, url: route.url, public: !!config.public, affiliate: !!config.affiliate });
+    }
+  });
 
   app.addHook('onRequest', async (request: FastifyRequest, reply: FastifyReply) => {
     if (!request.url.startsWith('/api/')) return;

@@ -8,10 +8,16 @@ import { createContext } from '../../src/app/context.js';
 import type { Database } from '../../src/store/db.js';
 import { DEFAULT_RESERVED_WORDS } from '../../src/domain/index.js';
 import { openTestDatabase } from './db.js';
+import type { Logger } from 'pino';
+import type { AppContext } from '../../src/app/context.js';
+import { MailDelivery, type MailTransport } from '../../src/app/mail.js';
+import { PayPalClient } from '../../src/integrations/paypal/client.js';
 
 export interface TestApp {
   app: App;
   database: Database;
+  /** What the routes were given (PayPal client, mail delivery …). */
+  context: AppContext;
   clock: FixedClock;
   apiKey: string;
   /** A request with the admin API key; `body` is sent as JSON. */
@@ -22,26 +28,46 @@ export interface TestApp {
 export const TEST_PUBLIC_URL = 'http://affable.test';
 export const TEST_STRIPE_SECRET = 'whsec_test_affable';
 
-export async function makeTestApp(options: { now?: string; database?: Database } = {}): Promise<TestApp> {
+export interface TestAppOptions {
+  now?: string;
+  database?: Database;
+  /** PayPal Payouts (e.g. the fake of paypal-fake-server.ts, or a client wrapping it). Default: not configured. */
+  paypal?: PayPalClient | { baseUrl: string; clientId: string; clientSecret: string };
+  /** Delivers the mail outbox after commit; default: none (mail stays for the dev mailbox). */
+  mailTransport?: MailTransport;
+  /** The logger of the app and its requests (tests that read log lines pass their own). */
+  log?: Logger;
+}
+
+export async function makeTestApp(options: TestAppOptions = {}): Promise<TestApp> {
   const database = options.database ?? (await openTestDatabase());
   const clock = new FixedClock(new Date(options.now ?? '2027-01-01T00:00:00Z'));
-  const log = pino({ level: process.env['TEST_LOG_LEVEL'] ?? 'silent' });
+  const log = options.log ?? pino({ level: process.env['TEST_LOG_LEVEL'] ?? 'silent' });
+  const paypal =
+    options.paypal instanceof PayPalClient || options.paypal === undefined
+      ? options.paypal
+      : new PayPalClient({ ...options.paypal, now: () => clock.now(), timeoutMs: 2_000 });
   const key = await database.transaction((tx) => createApiKey(tx, clock, { name: 'test' }));
+  const context = createContext({
+    database,
+    clock,
+    publicUrl: TEST_PUBLIC_URL,
+    reservedWords: DEFAULT_RESERVED_WORDS,
+    log,
+    secretKey: Buffer.alloc(32, 7).toString('base64'),
+    stripeWebhookSecret: TEST_STRIPE_SECRET,
+    paypal,
+    paypalRetryDelayMs: 5,
+    mail: options.mailTransport ? new MailDelivery(database, options.mailTransport, clock, 'Affable <no-reply@affable.test>', log) : undefined,
+  });
   const app = await buildServer({
-    context: createContext({
-      database,
-      clock,
-      publicUrl: TEST_PUBLIC_URL,
-      reservedWords: DEFAULT_RESERVED_WORDS,
-      log,
-      secretKey: Buffer.alloc(32, 7).toString('base64'),
-      stripeWebhookSecret: TEST_STRIPE_SECRET,
-    }),
+    context,
     logger: log,
   });
   await app.ready();
   return {
     app,
+    context,
     database,
     clock,
     apiKey: key.secret,
@@ -54,6 +80,7 @@ export async function makeTestApp(options: { now?: string; database?: Database }
       }),
     close: async () => {
       await app.close();
+      await context.mail?.idle();
       if (!options.database) await database.close();
     },
   };

@@ -5,6 +5,9 @@ import type { Tx } from '../../store/db.js';
 import { affiliates } from '../../store/schema.js';
 import { eq } from 'drizzle-orm';
 import type { Api } from '../types.js';
+import { assertActingFor } from '../auth.js';
+import { findPayoutAccount } from '../../app/payout-accounts.js';
+import { findTaxForm, taxFormView } from '../../app/tax-forms.js';
 
 const tags = ['Affiliates'];
 
@@ -71,10 +74,22 @@ export async function affiliateView(tx: Tx, row: AffiliateRow): Promise<Affiliat
       applied_at: e.appliedAt.toISOString(),
       decided_at: e.decidedAt?.toISOString() ?? null,
     })),
-    payout_account: null,
-    tax_form: null,
+    payout_account: await payoutAccountOf(tx, row.id),
+    tax_form: await taxFormOf(tx, row.id),
   };
   return view;
+}
+
+/** R9.4: the connected PayPal account, or null. */
+async function payoutAccountOf(tx: Tx, affiliateId: string): Promise<AffiliateView['payout_account']> {
+  const account = await findPayoutAccount(tx, affiliateId);
+  return account ? { paypal_email: account.paypalEmail } : null;
+}
+
+/** R8.3a: the tax form's status and a masked TIN, never the TIN itself. */
+async function taxFormOf(tx: Tx, affiliateId: string): Promise<AffiliateView['tax_form']> {
+  const form = await findTaxForm(tx, affiliateId);
+  return form ? taxFormView(form) : null;
 }
 
 export function affiliateRoutes(app: Api, { database, clock, reservedWords }: AppContext): void {
@@ -101,7 +116,13 @@ export function affiliateRoutes(app: Api, { database, clock, reservedWords }: Ap
   );
   app.get(
     '/api/v1/affiliates/:id',
-    { schema: { tags, summary: 'Read an affiliate with enrolments, payout account and tax-form status', params: z.object({ id: z.string() }), response: { 200: AffiliateOut } } },
-    async (request) => database.transaction(async (tx) => affiliateView(tx, await findAffiliate(tx, request.params.id))),
+    {
+      config: { affiliate: true },
+      schema: { tags, summary: 'Read an affiliate with enrolments, payout account and tax-form status', params: z.object({ id: z.string() }), response: { 200: AffiliateOut } },
+    },
+    async (request) => {
+      assertActingFor(request, request.params.id);
+      return database.transaction(async (tx) => affiliateView(tx, await findAffiliate(tx, request.params.id)));
+    },
   );
 }

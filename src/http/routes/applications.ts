@@ -14,6 +14,7 @@ import { applications } from '../../store/schema.js';
 import { decodeCursor, page, PageQuery } from '../pagination.js';
 import { HttpUrl, listEnvelope } from '../schemas.js';
 import type { Api } from '../types.js';
+import { assertActingFor } from '../auth.js';
 
 const tags = ['Applications'];
 
@@ -72,11 +73,12 @@ export function applicationRoutes(app: Api, { database, clock, linkCache }: AppC
   app.post(
     '/api/v1/programs/:slug/applications',
     {
-      config: { idempotent: true },
+      config: { idempotent: true, affiliate: true },
       schema: { tags, summary: 'Apply to a program (R1.1–R1.2)', params: z.object({ slug: z.string() }), body: ApplyBody, response: { 201: ApplicationOut } },
     },
     async (request, reply) => {
       const b = request.body;
+      assertActingFor(request, b.affiliate_id);
       const row = await database.transaction((tx) =>
         applyToProgram(tx, clock, {
           program: request.params.slug,

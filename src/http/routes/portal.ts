@@ -18,6 +18,7 @@ import {
 } from '../../app/accounts.js';
 import { createSession, deleteSession } from '../../app/sessions.js';
 import { findAffiliate } from '../../app/affiliates.js';
+import { linksOf, linkUrl } from '../../app/links.js';
 import { findProgram, listPrograms, type ProgramRow } from '../../app/programs.js';
 import { programNow } from '../../app/test-clocks.js';
 import { AppError, conflict } from '../../app/errors.js';
@@ -294,16 +295,6 @@ async function affiliateStats(tx: Tx, context: AppContext, program: ProgramRow, 
   };
 }
 
-/** The URL of an affiliate's main link in a program, or null when it has not been issued yet. */
-export async function mainLinkUrl(tx: Tx, publicUrl: string, programId: string, affiliateId: string): Promise<string | null> {
-  const rows = await tx
-    .select({ code: links.code })
-    .from(links)
-    .where(and(eq(links.programId, programId), eq(links.affiliateId, affiliateId), eq(links.kind, 'main')))
-    .limit(1);
-  return rows[0] ? `${publicUrl}/r/${rows[0].code}` : null;
-}
-
 export function portalRoutes(app: Api, context: AppContext): void {
   const { database, clock, reservedWords, publicUrl } = context;
 
@@ -515,9 +506,9 @@ export function portalRoutes(app: Api, context: AppContext): void {
       assertActingFor(request, request.params.id);
       return database.transaction(async (tx) => {
         await findAffiliate(tx, request.params.id);
-        const program = await findProgram(tx, request.query.program);
-        await assertApproved(tx, program.id, request.params.id);
-        const link = await mainLinkUrl(tx, publicUrl, program.id, request.params.id);
+        // The main link is issued on first use (links.ts), so materials always carry a working link.
+        const { program, main } = await linksOf(tx, clock, request.query.program, request.params.id);
+        const link = linkUrl(publicUrl, main.link.code);
         const rows = await tx.select().from(marketingMaterials).where(eq(marketingMaterials.programId, program.id)).orderBy(asc(marketingMaterials.createdAt));
         return { data: rows.map((r) => materialView(r, program.slug, link)) };
       });
