@@ -15,7 +15,7 @@ const USAGE = `Usage: npm run cli -- <command>
 
 The database is the server's: AFFABLE_DATA_DIR (default ./data) or DATABASE_URL.`;
 
-export async function runCli(argv: string[], out: (line: string) => void): Promise<number> {
+export async function runCli(argv: string[], out: (line: string) => void, env: Record<string, string | undefined> = process.env): Promise<number> {
   const { positionals, values } = parseArgs({ args: argv, allowPositionals: true, options: { name: { type: 'string' }, help: { type: 'boolean', short: 'h' } } });
   const [group, verb, arg] = positionals;
   if (values.help || !group) {
@@ -31,7 +31,7 @@ export async function runCli(argv: string[], out: (line: string) => void): Promi
     out('keys revoke needs the key id, e.g. "npm run cli -- keys revoke key_abc123" (see "keys list").');
     return 2;
   }
-  const config = loadConfig(process.env);
+  const config = loadConfig(env);
   const database = await openConfiguredDatabase(config);
   try {
     if (group === 'migrate') {
