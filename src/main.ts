@@ -11,6 +11,10 @@ import { bootstrapApiKey } from './app/api-keys.js';
 import { seedDemo, type DemoCredentials } from './app/seed-demo.js';
 import { buildServer } from './http/server.js';
 import { createContext } from './app/context.js';
+import { PayPalClient } from './integrations/paypal/client.js';
+import { MailDelivery, smtpTransport } from './app/mail.js';
+import { startPayoutJob } from './jobs/payouts.js';
+import { payoutSendDeps } from './app/payout-send.js';
 import { DEFAULT_RESERVED_WORDS } from './domain/index.js';
 
 export const systemClock: Clock = { now: () => new Date(Date.now()) };
@@ -59,20 +63,29 @@ async function main(): Promise<void> {
     if (!demo && !config.databaseUrl && existsSync(credentialsPath)) demo = JSON.parse(readFileSync(credentialsPath, 'utf8')) as DemoCredentials;
   }
 
+  const paypal = config.paypal
+    ? new PayPalClient({ baseUrl: config.paypal.apiBase, clientId: config.paypal.clientId, clientSecret: config.paypal.clientSecret, now: () => systemClock.now() })
+    : undefined;
+  const mail = config.smtpUrl ? new MailDelivery(database, await smtpTransport(config.smtpUrl), systemClock, config.mailFrom, log) : undefined;
+  const context = createContext({
+    database,
+    clock: systemClock,
+    publicUrl: config.publicUrl,
+    reservedWords: config.reservedWords ?? DEFAULT_RESERVED_WORDS,
+    log,
+    secretKey,
+    stripeWebhookSecret: config.stripeWebhookSecret,
+    paypal,
+    mail,
+  });
   const app = await buildServer({
-    context: createContext({
-      database,
-      clock: systemClock,
-      publicUrl: config.publicUrl,
-      reservedWords: config.reservedWords ?? DEFAULT_RESERVED_WORDS,
-      log,
-      secretKey,
-      stripeWebhookSecret: config.stripeWebhookSecret,
-    }),
+    context,
     logger: log,
     bodyLimitBytes: config.bodyLimitBytes,
   });
   await app.listen({ port: config.port, host: config.host });
+  // Finishes payout runs that are sending (PayPal results, crash recovery) and delivers mail.
+  const payoutJob = startPayoutJob({ deps: payoutSendDeps(context), mail, log: log.child({ job: 'payouts' }) });
   const seconds = ((performance.now() - started) / 1000).toFixed(1);
   const lines = [
     '',
@@ -93,7 +106,9 @@ async function main(): Promise<void> {
 
   const shutdown = async (signal: string) => {
     log.info({ signal }, 'shutting down');
+    await payoutJob.stop();
     await app.close();
+    await mail?.idle();
     await database.close();
     process.exit(0);
   };

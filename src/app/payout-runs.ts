@@ -6,7 +6,7 @@ import type { Tx } from '../store/db.js';
 import { affiliates, commissions, ledgerEntries, payoutAccounts, payoutItems, payoutRuns, programs, taxForms } from '../store/schema.js';
 import { newId } from '../store/ids.js';
 import { toCommission, toEntry } from '../store/ledger-rows.js';
-import { assertMonthStarted, composePayoutRun, type PayeeFact, type PayoutLine, type WithholdReason } from '../domain/index.js';
+import { assertMonthStarted, composePayoutRun, monthStart, type PayeeFact, type PayoutLine, type WithholdReason } from '../domain/index.js';
 import type { Clock } from './clock.js';
 import { conflict, notFound } from './errors.js';
 import { programNow } from './test-clocks.js';
@@ -61,8 +61,13 @@ export async function createPayoutRun(tx: Tx, clock: Clock, input: { program: st
     .where(and(eq(payoutRuns.programId, program.id), eq(payoutRuns.month, input.month)));
   if (existing[0]) throw runExists(program.slug, input.month, existing[0].id);
 
-  const commissionRows = await tx.select().from(commissions).where(eq(commissions.programId, program.id));
-  const entryRows = await tx.select().from(ledgerEntries).where(eq(ledgerEntries.programId, program.id));
+  // Only commissions due before the month can be in it (R8.1); their entries are all we need.
+  const candidates = and(eq(commissions.programId, program.id), eq(commissions.status, 'active'), lt(commissions.dueAt, new Date(monthStart(input.month))));
+  const commissionRows = await tx.select().from(commissions).where(candidates);
+  const entryRows = await tx
+    .select()
+    .from(ledgerEntries)
+    .where(and(eq(ledgerEntries.programId, program.id), inArray(ledgerEntries.commissionId, tx.select({ id: commissions.id }).from(commissions).where(candidates))));
   // Commissions in an unfinished item of another run (draft, approved or still sending) are not
   // offered again: paying them is that run's business. A failed item frees them (R8.4).
   const pendingItems = await tx
@@ -188,10 +193,10 @@ export async function findPayoutRun(tx: Tx, id: string, lock = false): Promise<P
   return { run, program: programRows[0]!, items: sortItems(items) };
 }
 
-/** Runs newest first, optionally of one program; `before` is the keyset cursor. */
+/** Runs by month, newest first (then by id), optionally of one program; `after` is the last run of the previous page. */
 export async function listPayoutRuns(
   tx: Tx,
-  options: { program?: string | undefined; limit: number; before?: { at: Date; id: string } | undefined },
+  options: { program?: string | undefined; limit: number; after?: { month: string; id: string } | undefined },
 ): Promise<PayoutRunDetail[]> {
   let programId: string | undefined;
   if (options.program) {
@@ -199,17 +204,17 @@ export async function listPayoutRuns(
     if (!rows[0]) throw notFound('program', options.program);
     programId = rows[0].id;
   }
-  const cursor = options.before;
+  const cursor = options.after;
   const runs = await tx
     .select({ id: payoutRuns.id })
     .from(payoutRuns)
     .where(
       and(
         programId ? eq(payoutRuns.programId, programId) : undefined,
-        cursor ? or(lt(payoutRuns.createdAt, cursor.at), and(eq(payoutRuns.createdAt, cursor.at), lt(payoutRuns.id, cursor.id))) : undefined,
+        cursor ? or(lt(payoutRuns.month, cursor.month), and(eq(payoutRuns.month, cursor.month), lt(payoutRuns.id, cursor.id))) : undefined,
       ),
     )
-    .orderBy(desc(payoutRuns.createdAt), desc(payoutRuns.id))
+    .orderBy(desc(payoutRuns.month), desc(payoutRuns.id))
     .limit(options.limit);
   const details: PayoutRunDetail[] = [];
   for (const { id } of runs) details.push(await findPayoutRun(tx, id));

@@ -37,6 +37,10 @@ export interface TestAppOptions {
   mailTransport?: MailTransport;
   /** The logger of the app and its requests (tests that read log lines pass their own). */
   log?: Logger;
+  /** The base of every link the API returns (browser tests pass their real address). */
+  publicUrl?: string;
+  /** Where the built web UI lives (default dist/web). */
+  webRoot?: string;
 }
 
 export async function makeTestApp(options: TestAppOptions = {}): Promise<TestApp> {
@@ -63,6 +67,7 @@ export async function makeTestApp(options: TestAppOptions = {}): Promise<TestApp
   const app = await buildServer({
     context,
     logger: log,
+    webRoot: options.webRoot,
   });
   await app.ready();
   return {

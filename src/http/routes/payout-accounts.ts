@@ -32,7 +32,7 @@ const TaxFormBody = z
     signed_at: z.string().optional().meta({ description: 'RFC 3339 instant of the signature.' }),
   })
   .meta({
-    id: 'TaxFormInput',
+    id: 'TaxForm',
     description:
       'form, legal_name, country, address and signed_at (and tin for a w9) make a form complete; a PUT lacking one is 422 and stores nothing. Other fields of the real forms (federal_tax_classification, business_name, date_of_birth, foreign_tin, treaty_* …) are accepted and optional.',
   });

@@ -113,18 +113,22 @@ export function payoutRoutes(app: Api, context: AppContext): void {
     {
       schema: {
         tags,
-        summary: 'List payout runs, newest first',
+        summary: 'List payout runs, newest month first',
         querystring: PageQuery.extend({ program: z.string().optional() }),
         response: { 200: listEnvelope(PayoutRunOut) },
       },
     },
     async (request) => {
       const q = request.query;
-      const details = await database.transaction((tx) => listPayoutRuns(tx, { program: q.program, limit: q.limit + 1, before: decodeCursor(q.cursor) }));
+      // The cursor names the last run of the previous page by (month, id); the month travels as its first instant.
+      const cursor = decodeCursor(q.cursor);
+      const after = cursor ? { month: cursor.at.toISOString().slice(0, 7), id: cursor.id } : undefined;
+      const details = await database.transaction((tx) => listPayoutRuns(tx, { program: q.program, limit: q.limit + 1, after }));
       const hasMore = details.length > q.limit;
       const slice = hasMore ? details.slice(0, q.limit) : details;
       const last = slice[slice.length - 1];
-      return { data: slice.map(payoutRunView), has_more: hasMore, next_cursor: hasMore && last ? encodeCursor({ at: last.run.createdAt, id: last.run.id }) : null };
+      const next = last ? { at: new Date(`${last.run.month}-01T00:00:00Z`), id: last.run.id } : null;
+      return { data: slice.map(payoutRunView), has_more: hasMore, next_cursor: hasMore && next ? encodeCursor(next) : null };
     },
   );
 
