@@ -55,7 +55,7 @@ export async function makeTestApp(options: TestAppOptions = {}): Promise<TestApp
   const context = createContext({
     database,
     clock,
-    publicUrl: TEST_PUBLIC_URL,
+    publicUrl: options.publicUrl ?? TEST_PUBLIC_URL,
     reservedWords: DEFAULT_RESERVED_WORDS,
     log,
     secretKey: Buffer.alloc(32, 7).toString('base64'),

@@ -201,6 +201,14 @@ describe('CSRF', () => {
     expect(await countRows(t.database, 'api_keys')).toBe(keysBefore);
   });
 
+  it('answers unknown routes with a session as problems, never a 500', async () => {
+    const a = await signUpAffiliate(t);
+    for (const res of [await a.call('POST', '/api/v1/no-such-route', {}), await a.call('POST', '/api/v1/no-such-route', {}, { csrf: false }), await a.call('GET', '/api/v1/no-such-route')]) {
+      expect([403, 404]).toContain(res.statusCode);
+      expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
+    }
+  });
+
   it('exempts API-key requests (no cookie semantics), even when a cookie is present', async () => {
     const a = await signUpAffiliate(t);
     const res = await t.call('POST', '/api/v1/api_keys', { name: 'ci' }, { cookie: a.cookie });

@@ -255,13 +255,15 @@ async function affiliateStats(tx: Tx, context: AppContext, program: ProgramRow, 
       if (ld) ld.clicks += n;
     }
   }
+  const mainLink = [...perLink.values()].find((l) => l.kind === 'main');
   for (const r of saleRows) {
     const n = Number(r.n);
     totalSales += n;
     totalRevenue += Number(r.revenue);
     const d = daily.get(r.day);
     if (d) d.sales += n;
-    const l = r.linkId ? perLink.get(r.linkId) : undefined;
+    // Sales carry a link only when a tracking link earned them (R9.1); the rest are the main link's.
+    const l = (r.linkId ? perLink.get(r.linkId) : undefined) ?? mainLink;
     if (l) {
       l.sales += n;
       l.revenue += Number(r.revenue);
