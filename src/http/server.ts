@@ -26,6 +26,7 @@ import { portalRoutes } from './routes/portal.js';
 import { consoleRoutes } from './routes/console.js';
 import { webRoutes } from './routes/web.js';
 import { trackingRoutes } from './routes/tracking.js';
+import { demoRoutes } from './routes/demo.js';
 import { eventRoutes } from './routes/events.js';
 import { statementRoutes } from './routes/statements.js';
 import { payoutRoutes } from './routes/payouts.js';
@@ -103,6 +104,7 @@ export async function buildServer(options: ServerOptions): Promise<Api> {
     affiliateRoutes(typed, context);
     applicationRoutes(typed, context);
     trackingRoutes(typed, context);
+    demoRoutes(typed, context);
     eventRoutes(typed, context);
     statementRoutes(typed, context);
     portalRoutes(typed, context);
