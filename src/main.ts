@@ -13,7 +13,7 @@ import { buildServer } from './http/server.js';
 import { createContext } from './app/context.js';
 import { PayPalClient } from './integrations/paypal/client.js';
 import { MailDelivery, smtpTransport } from './app/mail.js';
-import { startPayoutJob } from './jobs/payouts.js';
+import { startJobs } from './jobs/jobs.js';
 import { payoutSendDeps } from './app/payout-send.js';
 import { DEFAULT_RESERVED_WORDS } from './domain/index.js';
 
@@ -83,9 +83,11 @@ async function main(): Promise<void> {
     logger: log,
     bodyLimitBytes: config.bodyLimitBytes,
   });
+  // Background work on pg-boss (its own `pgboss` schema, created at its first start): finishes
+  // payout runs that are sending (PayPal results, crash recovery) and delivers mail. Started
+  // before listening so that a database pg-boss cannot use stops the start here.
+  const jobs = await startJobs({ database, payouts: payoutSendDeps(context), mail, log: log.child({ component: 'jobs' }) });
   await app.listen({ port: config.port, host: config.host });
-  // Finishes payout runs that are sending (PayPal results, crash recovery) and delivers mail.
-  const payoutJob = startPayoutJob({ deps: payoutSendDeps(context), mail, log: log.child({ job: 'payouts' }) });
   const seconds = ((performance.now() - started) / 1000).toFixed(1);
   const lines = [
     '',
@@ -106,8 +108,10 @@ async function main(): Promise<void> {
 
   const shutdown = async (signal: string) => {
     log.info({ signal }, 'shutting down');
-    await payoutJob.stop();
+    // Requests first (their mail kicks still reach the queue), then the jobs in progress, then
+    // the database they use.
     await app.close();
+    await jobs.stop();
     await mail?.idle();
     await database.close();
     process.exit(0);

@@ -10,6 +10,7 @@ import {
   commissionsForPayment,
   decideAttribution,
   reversalsForRefund,
+  type AffiliateFact,
   type Commission,
   type Interval,
   type NoCommissionReason,
@@ -27,6 +28,7 @@ import {
   loadReferralFact,
   loadRefunds,
   loadSalesBook,
+  linkOfSource,
   lockSubscription,
   toSubscriptionFact,
   type SubscriptionRow,
@@ -34,6 +36,7 @@ import {
 import { appendLedger, commissionsOfPayments, entriesOf } from './ledger-store.js';
 import { findProgram, settingsOf, type ProgramRow } from './programs.js';
 import { programNow } from './test-clocks.js';
+import type { KnownLedger } from './statements.js';
 
 export type EventType = 'subscription.started' | 'payment.succeeded' | 'payment.refunded' | 'payment.disputed' | 'subscription.canceled';
 
@@ -79,7 +82,7 @@ export async function ingestEvent(
   clock: Clock,
   input: EventInput,
   bodyHash: string,
-  render: (tx: Tx, program: ProgramRow, commissionIds: string[], now: Date) => Promise<unknown[]>,
+  render: (tx: Tx, program: ProgramRow, commissionIds: string[], now: Date, known?: KnownLedger) => Promise<unknown[]>,
 ): Promise<EventResult> {
   const program = await findProgram(tx, input.program);
   const now = await programNow(tx, program, clock);
@@ -116,12 +119,14 @@ export async function ingestEvent(
 
   const at = occurredAt.getTime();
   let touched: string[] = [];
+  let known: KnownLedger | undefined;
   let reasons: NoCommissionReason[] = [];
   switch (input.type) {
     case 'subscription.started':
     case 'payment.succeeded': {
       const outcome = await applySubscriptionEvent(tx, program, input, at, recordedAt);
       touched = outcome.commissionIds;
+      known = outcome.known;
       reasons = outcome.reasons;
       break;
     }
@@ -138,7 +143,7 @@ export async function ingestEvent(
     duplicate: false,
     type: input.type,
     occurred_at: occurredAt.toISOString(),
-    commissions: await render(tx, program, touched, now),
+    commissions: await render(tx, program, touched, now, known),
     reasons: [...new Set(reasons)],
   };
   await tx
@@ -163,8 +168,19 @@ async function applySubscriptionEvent(
   input: EventInput,
   at: number,
   recordedAt: Date,
-): Promise<{ commissionIds: string[]; reasons: NoCommissionReason[] }> {
+): Promise<{ commissionIds: string[]; known?: KnownLedger; reasons: NoCommissionReason[] }> {
   const settings = settingsOf(program);
+  // The same affiliate is often asked for twice (the click's and the attribution's): one read.
+  const affiliateFacts = new Map<string, Promise<AffiliateFact | null>>();
+  const affiliateFact = (id: string | null | undefined) => {
+    if (!id) return Promise.resolve(null);
+    let fact = affiliateFacts.get(id);
+    if (!fact) {
+      fact = loadAffiliateFact(tx, program.id, id);
+      affiliateFacts.set(id, fact);
+    }
+    return fact;
+  };
   const customer = requireField(input.customer, 'customer', input.type);
   const sub = requireField(input.subscription, 'subscription', input.type);
   const stored = await lockSubscription(tx, program.id, sub.id);
@@ -206,18 +222,19 @@ async function applySubscriptionEvent(
     subscription: existing,
     clickId,
     click,
-    clickAffiliate: await loadAffiliateFact(tx, program.id, click?.affiliateId),
+    clickAffiliate: await affiliateFact(click?.affiliateId),
     referralCode,
     referral,
-    referralAffiliate: await loadAffiliateFact(tx, program.id, referral?.affiliateId),
+    referralAffiliate: await affiliateFact(referral?.affiliateId),
   });
   const binding = bindingFrom(attribution);
   let bound: SubscriptionFact = binding ? { ...subscription, binding } : subscription;
   const reasons: NoCommissionReason[] = attribution.credited ? [] : [attribution.reason];
   let commissionIds: string[] = [];
+  let known: KnownLedger | undefined;
 
   if (paymentInput) {
-    const affiliate = attribution.credited ? await loadAffiliateFact(tx, program.id, attribution.affiliateId) : null;
+    const affiliate = attribution.credited ? await affiliateFact(attribution.affiliateId) : null;
     // One affiliate's payments are priced one at a time: the tier book must include every sale before it (R5.3).
     if (affiliate) await advisoryLock(tx, `aff:${program.id}:${affiliate.id}`);
     const payment: PaymentFact = {
@@ -237,13 +254,13 @@ async function applySubscriptionEvent(
       subscription: bound,
       attribution,
       affiliate,
-      recruiter: affiliate ? await loadAffiliateFact(tx, program.id, affiliate.recruitedBy) : null,
+      recruiter: affiliate ? await affiliateFact(affiliate.recruitedBy) : null,
       affiliateSales: affiliate ? await loadSalesBook(tx, program.id, affiliate.id, new Date(at), settings.holdDays) : [],
       affiliateFingerprints: affiliate ? await loadFingerprints(tx, program.id, affiliate.id) : new Set<string>(),
       ids: programIds(program.id),
     });
     if (decision.isFirstFullPayment && bound.firstFullPaymentId === null) bound = { ...bound, firstFullPaymentId: payment.id };
-    const linkId = attribution.credited && attribution.source.type !== 'reassignment' ? attribution.source.linkId : null;
+    const linkId = decision.sale && attribution.credited ? await linkOfSource(tx, attribution.source) : null;
     await tx.insert(payments).values({
       programId: program.id,
       externalId: payment.id,
@@ -263,10 +280,12 @@ async function applySubscriptionEvent(
     });
     await appendLedger(tx, program, decision.commissions, decision.entries, recordedAt);
     commissionIds = decision.commissions.map((c) => c.id);
+    // The new commissions have no entries but the ones just appended: the answer renders from them.
+    known = { commissions: decision.commissions, entries: decision.entries };
     reasons.push(...decision.reasons);
   }
   await saveSubscription(tx, program.id, stored, bound, customer.email ?? null, recordedAt);
-  return { commissionIds, reasons };
+  return { commissionIds, known, reasons };
 }
 
 async function saveSubscription(tx: Tx, programId: string, stored: SubscriptionRow | null, fact: SubscriptionFact, email: string | null, recordedAt: Date): Promise<void> {

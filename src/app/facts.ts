@@ -9,6 +9,7 @@ import {
   type AffiliateFact,
   type Binding,
   type ClickFact,
+  type CreditSource,
   type EnrolmentStatus,
   type Interval,
   type ReferralCodeFact,
@@ -117,11 +118,23 @@ function salesHorizon(at: Date, holdDays: number): Date {
 
 /** R5.1: an affiliate's sales that may still count at `at`, with their refunds, as a SalesBook. */
 export async function loadSalesBook(tx: Tx, programId: string, affiliateId: string, at: Date, holdDays: number): Promise<SalesBook> {
+  const inBook = and(eq(payments.programId, programId), eq(payments.saleAffiliateId, affiliateId), gte(payments.paidAt, salesHorizon(at, holdDays)));
   const rows = await tx
     .select({ paymentId: payments.externalId, customerId: payments.customerId, amount: payments.amount, paidAt: payments.paidAt })
     .from(payments)
-    .where(and(eq(payments.programId, programId), eq(payments.saleAffiliateId, affiliateId), gte(payments.paidAt, salesHorizon(at, holdDays))));
-  const refundsByPayment = await loadRefunds(tx, programId, rows.map((r) => r.paymentId));
+    .where(inBook);
+  // The refunds of those sales by a join, not by listing their ids: a query of constant size
+  // however many sales the affiliate has (an IN list of every id grew with each sale).
+  const refundsByPayment = new Map<string, RefundFact[]>();
+  if (rows.length > 0) {
+    const refundRows = await tx
+      .select({ paymentId: refunds.paymentId, amount: refunds.amount, at: refunds.at })
+      .from(refunds)
+      .innerJoin(payments, and(eq(payments.programId, refunds.programId), eq(payments.externalId, refunds.paymentId)))
+      .where(and(eq(refunds.programId, programId), inBook))
+      .orderBy(refunds.at, refunds.createdAt);
+    for (const r of refundRows) refundsByPayment.set(r.paymentId, [...(refundsByPayment.get(r.paymentId) ?? []), { amountMinor: r.amount, at: r.at.getTime() }]);
+  }
   const sales: SaleFact[] = rows.map((r) => ({
     paymentId: r.paymentId,
     customerId: r.customerId,
@@ -159,4 +172,20 @@ export async function findPayerAffiliate(tx: Tx, customerId: string, customerEma
   if (customerEmail) conditions.push(eq(affiliates.email, normaliseEmail(customerEmail)));
   const rows = await tx.select({ id: affiliates.id }).from(affiliates).where(or(...conditions)).limit(1);
   return rows[0]?.id ?? null;
+}
+
+/**
+ * R9.1: the link (main or tracking) that a credit source came through, for per-link sale counts.
+ * The domain names only tracking links (`linkId` is null for the main link), so this reads the row.
+ */
+export async function linkOfSource(tx: Tx, source: CreditSource): Promise<string | null> {
+  if (source.type === 'click') {
+    const rows = await tx.select({ linkId: clicks.linkId }).from(clicks).where(eq(clicks.id, source.clickId));
+    return rows[0]?.linkId ?? null;
+  }
+  if (source.type === 'referral_code') {
+    const rows = await tx.select({ id: links.id }).from(links).where(eq(links.code, source.code));
+    return rows[0]?.id ?? null;
+  }
+  return null;
 }

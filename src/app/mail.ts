@@ -129,13 +129,15 @@ const BATCH = 50;
 
 /**
  * Delivers the outbox after commit. `kick()` starts a pass (coalesced: at most one pass runs and
- * at most one more is queued); `deliverPending()` runs one to completion. A row is claimed by
+ * at most one more is queued), or queues the mail.deliver job when jobs run (`deliverThrough`);
+ * `deliverPending()` runs one to completion. A row is claimed by
  * setting `sent_at` before sending, so two passes (or two instances) never send it twice; a
  * failed send clears the claim and records the error for a later retry.
  */
 export class MailDelivery {
   #running: Promise<void> | null = null;
   #again = false;
+  #trigger: (() => void) | null = null;
 
   constructor(
     private readonly database: Database,
@@ -145,7 +147,19 @@ export class MailDelivery {
     private readonly log: Logger,
   ) {}
 
+  /**
+   * Hands `kick()` to a job queue (the mail.deliver job of src/jobs/mail.ts, which any instance
+   * may run) instead of a pass in this process; `null` hands it back (no jobs, or shutting down).
+   */
+  deliverThrough(trigger: (() => void) | null): void {
+    this.#trigger = trigger;
+  }
+
   kick(): void {
+    if (this.#trigger) {
+      this.#trigger();
+      return;
+    }
     if (this.#running) {
       this.#again = true;
       return;

@@ -1,7 +1,10 @@
 // R8 payout runs: compose a month's run from the ledger (draft), review and approve it, discard
 // a draft. Sending is in payout-send.ts. The domain decides what is paid (composePayoutRun); this
 // file loads its facts and stores its answer.
-import { and, desc, eq, inArray, lt, or } from 'drizzle-orm';
+import { and, desc, eq, inArray, lt, or, sql, type Column } from 'drizzle-orm';
+
+/** `column = any($1)`: one array parameter however many ids (PostgreSQL binds at most 65,535). */
+const anyOf = (column: Column, ids: string[]) => sql`${column} = any(${sql.param(ids)}::text[])`;
 import type { Tx } from '../store/db.js';
 import { affiliates, commissions, ledgerEntries, payoutAccounts, payoutItems, payoutRuns, programs, taxForms } from '../store/schema.js';
 import { newId } from '../store/ids.js';
@@ -161,9 +164,9 @@ interface Payee {
 async function payeeFacts(tx: Tx, affiliateIds: string[]): Promise<Map<string, Payee>> {
   const result = new Map<string, Payee>();
   if (affiliateIds.length === 0) return result;
-  const people = await tx.select({ id: affiliates.id, email: affiliates.email, name: affiliates.name }).from(affiliates).where(inArray(affiliates.id, affiliateIds));
-  const forms = await tx.select().from(taxForms).where(inArray(taxForms.affiliateId, affiliateIds));
-  const accounts = await tx.select().from(payoutAccounts).where(inArray(payoutAccounts.affiliateId, affiliateIds));
+  const people = await tx.select({ id: affiliates.id, email: affiliates.email, name: affiliates.name }).from(affiliates).where(anyOf(affiliates.id, affiliateIds));
+  const forms = await tx.select().from(taxForms).where(anyOf(taxForms.affiliateId, affiliateIds));
+  const accounts = await tx.select().from(payoutAccounts).where(anyOf(payoutAccounts.affiliateId, affiliateIds));
   const formBy = new Map(forms.map((f) => [f.affiliateId, f]));
   const accountBy = new Map(accounts.map((a) => [a.affiliateId, a.paypalEmail]));
   for (const person of people) {

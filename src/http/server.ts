@@ -117,7 +117,8 @@ export async function buildServer(options: ServerOptions): Promise<Api> {
   });
 
   // Mail is written to the outbox inside each decision's transaction; after a request that may have
-  // committed one, start a delivery pass (coalesced; a no-op without SMTP).
+  // committed one, kick delivery: the mail.deliver job when jobs run (src/jobs/mail.ts), else a
+  // pass in this process (coalesced either way; a no-op without SMTP).
   app.addHook('onResponse', async (request, reply) => {
     if (context.mail && request.method !== 'GET' && reply.statusCode < 400) context.mail.kick();
   });

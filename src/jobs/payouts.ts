@@ -1,73 +1,100 @@
-// The payouts poller: finishes runs that are 'sending' (resuming a send interrupted by a crash,
-// polling PayPal for item results) and delivers the mail outbox. A plain interval loop rather
-// than pg-boss: it must run on the embedded PGlite database too (pg-boss needs a PostgreSQL
-// server), and every step it takes is already guarded in the database (row locks, the stored
-// sender_batch_id, deterministic entry ids), so several instances polling at once is harmless.
+// The payouts poller on pg-boss: finishes runs that are 'sending' (resuming a send interrupted by a
+// crash, polling PayPal for item results). Every minute the `payouts.poll` schedule lists the runs
+// in 'sending' and queues one `payouts.refresh` job per run, keyed by the run id on a 'stately'
+// queue: at most one refresh of a run waits and one runs, across every instance. That key only
+// saves work; the real guards stay in the database and at PayPal (row locks, the stored
+// sender_batch_id, deterministic entry ids, see src/app/payout-send.ts).
 import type { Logger } from 'pino';
 import type { PayoutSendDeps } from '../app/payout-send.js';
 import { refreshPayoutRun, sendingRunIds } from '../app/payout-send.js';
 import type { MailDelivery } from '../app/mail.js';
+import type { Boss } from './boss.js';
+
+export const PAYOUTS_POLL = 'payouts.poll';
+export const PAYOUTS_REFRESH = 'payouts.refresh';
+/** PayPal suggests polling a batch no more than every minute or so. */
+export const PAYOUTS_POLL_CRON = '* * * * *';
+
+/** Refreshes one run that is sending (the `payouts.refresh` job). */
+export async function refreshSendingRun(deps: PayoutSendDeps, runId: string, log: Logger): Promise<void> {
+  const detail = await refreshPayoutRun(deps, runId);
+  log.info({ runId, status: detail.run.status }, 'payout run polled');
+}
+
+/** One pass in this process, without pg-boss: refreshes every run that is sending, one after the other. */
+export async function pollSendingRuns(deps: PayoutSendDeps, log: Logger): Promise<void> {
+  if (!deps.paypal) return;
+  for (const runId of await sendingRunIds(deps.database)) {
+    try {
+      await refreshSendingRun(deps, runId, log);
+    } catch (error) {
+      log.error({ runId, err: error }, 'payout run poll failed');
+    }
+  }
+}
+
+/**
+ * Creates the queues, the schedule and the workers. Without PayPal there is nothing to poll: the
+ * schedule is removed (a previous configuration may have created it) and no worker runs.
+ */
+export async function registerPayoutJobs(runner: Boss, deps: PayoutSendDeps, log: Logger): Promise<void> {
+  const { boss } = runner;
+  await boss.createQueue(PAYOUTS_POLL, { name: PAYOUTS_POLL, policy: 'stately', retryLimit: 0 });
+  await boss.createQueue(PAYOUTS_REFRESH, { name: PAYOUTS_REFRESH, policy: 'stately', retryLimit: 0 });
+  if (!deps.paypal) {
+    await boss.unschedule(PAYOUTS_POLL);
+    return;
+  }
+  await runner.work(PAYOUTS_POLL, async () => {
+    for (const runId of await sendingRunIds(deps.database)) {
+      await boss.send(PAYOUTS_REFRESH, { runId }, { singletonKey: runId });
+    }
+  });
+  await runner.work<{ runId?: string }>(PAYOUTS_REFRESH, async ({ runId }) => {
+    if (typeof runId !== 'string') throw new Error(`${PAYOUTS_REFRESH} job without a runId`);
+    await refreshSendingRun(deps, runId, log);
+  });
+  await boss.schedule(PAYOUTS_POLL, PAYOUTS_POLL_CRON, {}, { tz: 'UTC' });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Before pg-boss: kept so callers that drive a pass by hand keep working.
 
 export interface PayoutJobOptions {
   deps: PayoutSendDeps;
   mail?: MailDelivery | undefined;
   log: Logger;
-  /** Time between passes. Default 60 s (PayPal suggests polling a batch no more than every minute or so). */
+  /** @deprecated Ignored: the schedule is pg-boss's (registerPayoutJobs). */
   intervalMs?: number;
 }
 
 export interface PayoutJob {
-  /** Runs one pass now (tests; also what each tick does). */
+  /** Runs one pass now: polls the sending runs, then delivers pending mail. */
   tick(): Promise<void>;
-  /** Stops the loop and waits for a pass in progress. */
+  /** Waits for a pass in progress. */
   stop(): Promise<void>;
 }
 
+/**
+ * @deprecated A manual runner with no timer of its own; use `pollSendingRuns` (and
+ * `MailDelivery.deliverPending`), or start the jobs (src/jobs/jobs.ts) for the schedule.
+ */
 export function startPayoutJob(options: PayoutJobOptions): PayoutJob {
-  const interval = options.intervalMs ?? 60_000;
-  let stopped = false;
-  let timer: NodeJS.Timeout | undefined;
   let current: Promise<void> | null = null;
-
-  const pass = async () => {
-    if (options.deps.paypal) {
-      for (const runId of await sendingRunIds(options.deps.database)) {
-        if (stopped) break;
-        try {
-          const detail = await refreshPayoutRun(options.deps, runId);
-          options.log.info({ runId, status: detail.run.status }, 'payout run polled');
-        } catch (error) {
-          options.log.error({ runId, err: error }, 'payout run poll failed');
-        }
-      }
-    }
-    if (options.mail) await options.mail.deliverPending();
-  };
-
-  const tick = async () => {
-    if (current) return current;
-    current = pass()
+  const tick = () => {
+    current ??= (async () => {
+      await pollSendingRuns(options.deps, options.log);
+      if (options.mail) await options.mail.deliverPending();
+    })()
       .catch((error: unknown) => options.log.error({ err: error }, 'payouts job pass failed'))
       .finally(() => {
         current = null;
       });
     return current;
   };
-
-  const schedule = () => {
-    if (stopped) return;
-    timer = setTimeout(() => {
-      void tick().finally(schedule);
-    }, interval);
-    timer.unref();
-  };
-  schedule();
-
   return {
     tick,
     stop: async () => {
-      stopped = true;
-      if (timer) clearTimeout(timer);
       if (current) await current;
     },
   };

@@ -167,7 +167,12 @@ export const clicks = pgTable(
     userAgent: text('user_agent'),
     referrer: text('referrer'),
   },
-  (t) => [index('clicks_affiliate_time').on(t.affiliateId, t.programId, t.clickedAt), index('clicks_link').on(t.linkId)],
+  (t) => [
+    index('clicks_affiliate_time').on(t.affiliateId, t.programId, t.clickedAt),
+    index('clicks_link').on(t.linkId),
+    // Per-link click counts of one affiliate (the links page) as an index-only scan.
+    index('clicks_affiliate_link').on(t.programId, t.affiliateId, t.linkId, t.isBot),
+  ],
 );
 
 // ---------------------------------------------------------------------------------------------

@@ -12,12 +12,17 @@ import type { Logger } from 'pino';
 import type { AppContext } from '../../src/app/context.js';
 import { MailDelivery, type MailTransport } from '../../src/app/mail.js';
 import { PayPalClient } from '../../src/integrations/paypal/client.js';
+import { payoutSendDeps } from '../../src/app/payout-send.js';
+import { startJobs, type Jobs } from '../../src/jobs/jobs.js';
+import type { JobTiming } from '../../src/jobs/boss.js';
 
 export interface TestApp {
   app: App;
   database: Database;
   /** What the routes were given (PayPal client, mail delivery …). */
   context: AppContext;
+  /** pg-boss and its jobs, when started with `jobs: true`. */
+  jobs?: Jobs;
   clock: FixedClock;
   apiKey: string;
   /** A request with the admin API key; `body` is sent as JSON. */
@@ -41,7 +46,12 @@ export interface TestAppOptions {
   publicUrl?: string;
   /** Where the built web UI lives (default dist/web). */
   webRoot?: string;
+  /** Start pg-boss with the payouts poller and mail delivery (polling fast: TEST_JOB_TIMING). Default: no jobs. */
+  jobs?: boolean;
 }
+
+/** Job timing for tests: the shortest intervals pg-boss accepts, so a schedule fires within seconds. */
+export const TEST_JOB_TIMING: JobTiming = { pollingIntervalSeconds: 0.5, cronMonitorIntervalSeconds: 1, cronWorkerIntervalSeconds: 1, stopTimeoutSeconds: 5 };
 
 export async function makeTestApp(options: TestAppOptions = {}): Promise<TestApp> {
   const database = options.database ?? (await openTestDatabase());
@@ -70,9 +80,13 @@ export async function makeTestApp(options: TestAppOptions = {}): Promise<TestApp
     webRoot: options.webRoot,
   });
   await app.ready();
+  const jobs = options.jobs
+    ? await startJobs({ database, payouts: payoutSendDeps(context), mail: context.mail, log, timing: TEST_JOB_TIMING })
+    : undefined;
   return {
     app,
     context,
+    ...(jobs ? { jobs } : {}),
     database,
     clock,
     apiKey: key.secret,
@@ -85,6 +99,7 @@ export async function makeTestApp(options: TestAppOptions = {}): Promise<TestApp
       }),
     close: async () => {
       await app.close();
+      await jobs?.stop();
       await context.mail?.idle();
       if (!options.database) await database.close();
     },

@@ -87,7 +87,7 @@ export function eventRoutes(app: Api, context: AppContext): void {
   const { database, clock } = context;
 
   const ingest = (body: EventBodyT): Promise<EventResult> =>
-    database.transaction((tx) => ingestEvent(tx, clock, eventInput(body), sha256(canonicalJson(body)), (t, program, ids, now) => renderCommissions(t, program, ids, now)));
+    database.transaction((tx) => ingestEvent(tx, clock, eventInput(body), sha256(canonicalJson(body)), (t, program, ids, now, known) => renderCommissions(t, program, ids, now, known)));
 
   app.post(
     '/api/v1/events',

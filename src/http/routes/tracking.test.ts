@@ -43,6 +43,9 @@ describe('links (R9.1)', () => {
     expect(byName.blog).toMatchObject({ clicks: 2, sales: 1 });
     expect(byName.facebook).toMatchObject({ clicks: 1, sales: 0 });
     expect(links.main).toMatchObject({ clicks: 0, sales: 0 });
+    // R9.1: a sale through the main link counts on the main link.
+    await s.pay({ id: 'pay_tl_main', sub: 'sub_tl_main', customer: 'cus_tl_main', amount: 9900, code: a.code });
+    expect((await t.call('GET', `/api/v1/affiliates/${a.id}/links?program=kartra`)).json().main).toMatchObject({ sales: 1 });
   });
 });
 

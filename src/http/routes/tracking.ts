@@ -101,7 +101,8 @@ export function trackingRoutes(app: Api, context: AppContext): void {
 
   app.get(
     '/r/:code',
-    { config: { public: true }, schema: { hide: true, params: z.object({ code: z.string().max(64) }) } },
+    // A HEAD (link checkers, previews) must not record a click.
+    { exposeHeadRoute: false, config: { public: true }, schema: { hide: true, params: z.object({ code: z.string().max(64) }) } },
     async (request: FastifyRequest<{ Params: { code: string } }>, reply: FastifyReply) => {
       const code = request.params.code;
       const link = /^[0-9a-z]{1,64}$/.test(code) ? await linkCache.resolve(code) : null;

@@ -1,0 +1,1 @@
+CREATE INDEX "clicks_affiliate_link" ON "clicks" USING btree ("program_id","affiliate_id","link_id","is_bot");
