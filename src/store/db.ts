@@ -53,6 +53,10 @@ export async function openDatabase(options: OpenOptions): Promise<Database> {
 // minor units, always far inside Number.MAX_SAFE_INTEGER, and drizzle maps them with mode 'number'.
 async function openPostgres(url: string, poolSize: number): Promise<Database> {
   const pool = new pg.Pool({ connectionString: url, max: poolSize });
+  // An idle connection the server ends (a restart, a dropped test database) emits 'error' on the
+  // pool; without a listener that would crash the process. The pool discards it and the next
+  // query opens a new connection, or fails loudly if the server is really gone.
+  pool.on('error', () => undefined);
   const db = drizzlePg(pool, { schema }) as unknown as Db;
   await pool.query('select 1');
   return {
