@@ -10,7 +10,7 @@ import { startFakePayPal, type FakePayPal, type FakePayPalOptions } from '../../
 import { scenario } from '../../test/support/scenario.js';
 import { PayPalClient, type CreateBatchInput, type RequestOptions } from '../integrations/paypal/client.js';
 import type { Database, Tx } from '../store/db.js';
-import { startPayoutJob } from '../jobs/payouts.js';
+import { pollSendingRuns } from '../jobs/payouts.js';
 import { payoutSendDeps } from './payout-send.js';
 
 const W9 = { form: 'w9', legal_name: 'Ana Smith', country: 'US', tin: '123-45-6789', address: { line1: '1 Main St', city: 'Austin', postal_code: '78701', country: 'US' }, signed_at: '2026-12-01T10:00:00Z' };
@@ -203,9 +203,8 @@ describe('PayPal trouble', () => {
     expect(sent.json()).toMatchObject({ status: 'sending', paypal_batch_id: null, last_error: expect.stringContaining('will retry') });
     expect(w.fake.batches).toHaveLength(0);
 
-    const job = startPayoutJob({ deps: payoutSendDeps(w.t.context), log: w.t.context.log, intervalMs: 60_000 });
-    await job.tick();
-    await job.stop();
+    // One pass of the scheduled job (src/jobs/payouts.ts) finishes the run.
+    await pollSendingRuns(payoutSendDeps(w.t.context), w.t.context.log);
     await expectPaidExactlyOnce(w);
   });
 

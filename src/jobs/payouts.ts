@@ -7,7 +7,6 @@
 import type { Logger } from 'pino';
 import type { PayoutSendDeps } from '../app/payout-send.js';
 import { refreshPayoutRun, sendingRunIds } from '../app/payout-send.js';
-import type { MailDelivery } from '../app/mail.js';
 import type { Boss } from './boss.js';
 
 export const PAYOUTS_POLL = 'payouts.poll';
@@ -55,47 +54,4 @@ export async function registerPayoutJobs(runner: Boss, deps: PayoutSendDeps, log
     await refreshSendingRun(deps, runId, log);
   });
   await boss.schedule(PAYOUTS_POLL, PAYOUTS_POLL_CRON, {}, { tz: 'UTC' });
-}
-
-// ---------------------------------------------------------------------------------------------
-// Before pg-boss: kept so callers that drive a pass by hand keep working.
-
-export interface PayoutJobOptions {
-  deps: PayoutSendDeps;
-  mail?: MailDelivery | undefined;
-  log: Logger;
-  /** @deprecated Ignored: the schedule is pg-boss's (registerPayoutJobs). */
-  intervalMs?: number;
-}
-
-export interface PayoutJob {
-  /** Runs one pass now: polls the sending runs, then delivers pending mail. */
-  tick(): Promise<void>;
-  /** Waits for a pass in progress. */
-  stop(): Promise<void>;
-}
-
-/**
- * @deprecated A manual runner with no timer of its own; use `pollSendingRuns` (and
- * `MailDelivery.deliverPending`), or start the jobs (src/jobs/jobs.ts) for the schedule.
- */
-export function startPayoutJob(options: PayoutJobOptions): PayoutJob {
-  let current: Promise<void> | null = null;
-  const tick = () => {
-    current ??= (async () => {
-      await pollSendingRuns(options.deps, options.log);
-      if (options.mail) await options.mail.deliverPending();
-    })()
-      .catch((error: unknown) => options.log.error({ err: error }, 'payouts job pass failed'))
-      .finally(() => {
-        current = null;
-      });
-    return current;
-  };
-  return {
-    tick,
-    stop: async () => {
-      if (current) await current;
-    },
-  };
 }
