@@ -3,13 +3,12 @@
 // nothing in another.
 import { and, eq, inArray } from 'drizzle-orm';
 import type { Tx } from '../store/db.js';
-import { affiliates, applications } from '../store/schema.js';
+import { affiliates, applications, programs } from '../store/schema.js';
 import { newId } from '../store/ids.js';
 import type { Clock } from './clock.js';
 import { conflict, invalid, notFound } from './errors.js';
 import { findProgram } from './programs.js';
 import { programNow } from './test-clocks.js';
-import { programs } from '../store/schema.js';
 import { queueMail, templates, type Mail } from './mail.js';
 
 export type ApplicationRow = typeof applications.$inferSelect;

@@ -10,7 +10,7 @@ import { LinkCache } from './link-cache.js';
 
 export interface AppContext {
   database: Database;
-  /** The system clock; a program on a test clock reads its own (see programClock). */
+  /** The system clock; a program on a test clock reads its own (programNow in test-clocks.ts). */
   clock: Clock;
   publicUrl: string;
   reservedWords: readonly string[];

@@ -66,13 +66,6 @@ export interface EventResult {
 /** api.md: events more than 5 minutes ahead of the program's now are refused. */
 export const FUTURE_TOLERANCE_MS = 5 * 60_000;
 
-export interface IngestOutcome {
-  result: EventResult;
-  /** Commission ids to render into `result.commissions` (by the caller, who knows the view). */
-  commissionIds: string[];
-  program: ProgramRow;
-}
-
 /**
  * Applies one billing event in the caller's transaction. A second delivery of the same id and
  * body answers the first result with `duplicate: true`; another body under the same id is 422.

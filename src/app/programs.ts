@@ -7,7 +7,6 @@ import { newId } from '../store/ids.js';
 import { DEFAULT_PLAN, validateProgramSettings, type Plan, type ProgramSettings } from '../domain/index.js';
 import type { Clock } from './clock.js';
 import { conflict, invalid, notFound } from './errors.js';
-import { programNow } from './test-clocks.js';
 
 export type ProgramRow = typeof programs.$inferSelect;
 
@@ -125,8 +124,4 @@ export async function updateProgram(tx: Tx, clock: Clock, slug: string, patch: P
   };
   await tx.update(programs).set(next).where(eq(programs.id, current.id));
   return { ...current, ...next };
-}
-
-export async function programTime(tx: Tx, program: ProgramRow, clock: Clock): Promise<Date> {
-  return programNow(tx, program, clock);
 }

@@ -2,7 +2,7 @@
 // one reads its time from it everywhere (clicks, default event times, holds, tiers, payout months).
 import { eq } from 'drizzle-orm';
 import type { Tx } from '../store/db.js';
-import { programs, testClocks } from '../store/schema.js';
+import { testClocks } from '../store/schema.js';
 import { newId } from '../store/ids.js';
 import type { Clock } from './clock.js';
 import { badRequest, notFound } from './errors.js';
@@ -44,12 +44,4 @@ export async function programNow(tx: Tx, program: { testClockId: string | null }
   const rows = await tx.select({ frozenTime: testClocks.frozenTime }).from(testClocks).where(eq(testClocks.id, program.testClockId));
   if (!rows[0]) throw notFound('test_clock', program.testClockId);
   return rows[0].frozenTime;
-}
-
-/** A Clock for one program, for use cases that take a Clock. */
-export async function programClock(tx: Tx, programId: string, clock: Clock): Promise<Clock> {
-  const rows = await tx.select({ testClockId: programs.testClockId }).from(programs).where(eq(programs.id, programId));
-  if (!rows[0]) throw notFound('program', programId);
-  const now = await programNow(tx, rows[0], clock);
-  return { now: () => new Date(now.getTime()) };
 }

@@ -1,10 +1,10 @@
 import { z } from 'zod';
 import type { AppContext } from '../../app/context.js';
+import { programNow } from '../../app/test-clocks.js';
 import {
   createProgram,
   findProgram,
   listPrograms,
-  programTime,
   updateProgram,
   type ProgramRow,
 } from '../../app/programs.js';
@@ -117,7 +117,7 @@ export function programRoutes(app: Api, { database, clock, linkCache }: AppConte
           termsVersion: b.terms_version,
           termsText: b.terms_text,
         });
-        return programView(row, await programTime(tx, row, clock));
+        return programView(row, await programNow(tx, row, clock));
       });
       return reply.code(201).send(view);
     },
@@ -125,7 +125,7 @@ export function programRoutes(app: Api, { database, clock, linkCache }: AppConte
   app.get('/api/v1/programs', { schema: { tags, summary: 'List programs', response: { 200: z.object({ data: z.array(ProgramOut) }) } } }, async () =>
     database.transaction(async (tx) => {
       const rows = await listPrograms(tx);
-      return { data: await Promise.all(rows.map(async (r) => programView(r, await programTime(tx, r, clock)))) };
+      return { data: await Promise.all(rows.map(async (r) => programView(r, await programNow(tx, r, clock)))) };
     }),
   );
   app.get(
@@ -134,7 +134,7 @@ export function programRoutes(app: Api, { database, clock, linkCache }: AppConte
     async (request) =>
       database.transaction(async (tx) => {
         const row = await findProgram(tx, request.params.slug);
-        return programView(row, await programTime(tx, row, clock));
+        return programView(row, await programNow(tx, row, clock));
       }),
   );
   app.patch(
@@ -154,7 +154,7 @@ export function programRoutes(app: Api, { database, clock, linkCache }: AppConte
           termsVersion: b.terms_version,
           termsText: b.terms_text,
         });
-        return programView(row, await programTime(tx, row, clock));
+        return programView(row, await programNow(tx, row, clock));
       }).finally(() => linkCache.clear());
     },
   );
