@@ -57,6 +57,41 @@ export async function authenticateApiKey(database: Database, secret: string): Pr
 }
 
 /**
+ * Live keys remembered for a few seconds, so that a merchant's billing sending hundreds of events
+ * a second costs one lookup per key per TTL rather than one per request (bench/events.ts). Only
+ * live keys are remembered; a revocation through this process forgets every key at once, and one
+ * made elsewhere (the CLI, another node) takes effect within the TTL.
+ */
+export class ApiKeyCache {
+  private readonly entries = new Map<string, { key: { id: string; role: string }; expiresAtMs: number }>();
+
+  constructor(
+    private readonly database: Database,
+    private readonly nowMs: () => number,
+    readonly ttlMs = 5_000,
+    private readonly maxEntries = 10_000,
+  ) {}
+
+  async authenticate(secret: string): Promise<{ id: string; role: string } | null> {
+    const id = sha256(secret); // the map holds no plaintext secret
+    const hit = this.entries.get(id);
+    if (hit && hit.expiresAtMs > this.nowMs()) return hit.key;
+    const key = await authenticateApiKey(this.database, secret);
+    if (!key) {
+      this.entries.delete(id);
+      return null;
+    }
+    if (this.entries.size >= this.maxEntries) this.entries.clear();
+    this.entries.set(id, { key, expiresAtMs: this.nowMs() + this.ttlMs });
+    return key;
+  }
+
+  clear(): void {
+    this.entries.clear();
+  }
+}
+
+/**
  * api.md: on first start, when AFFABLE_BOOTSTRAP_API_KEY is set and no key exists yet, that value
  * becomes an admin key. Returns true when it did.
  */

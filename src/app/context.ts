@@ -1,5 +1,6 @@
 // What every use case receives: the database, the system clock and the settings, plus the
-// in-process services built on them (the click path's link cache and group-commit recorder).
+// in-process services built on them (the click path's link cache and group-commit recorder, the
+// API-key cache).
 import type { Logger } from 'pino';
 import type { Database } from '../store/db.js';
 import type { Clock } from './clock.js';
@@ -7,6 +8,7 @@ import type { PayPalClient } from '../integrations/paypal/client.js';
 import type { MailDelivery } from './mail.js';
 import { ClickRecorder } from './click-recorder.js';
 import { LinkCache } from './link-cache.js';
+import { ApiKeyCache } from './api-keys.js';
 
 export interface AppContext {
   database: Database;
@@ -27,14 +29,16 @@ export interface AppContext {
   paypalRetryDelayMs?: number | undefined;
   linkCache: LinkCache;
   clickRecorder: ClickRecorder;
+  apiKeyCache: ApiKeyCache;
 }
 
-export type BaseContext = Omit<AppContext, 'linkCache' | 'clickRecorder'>;
+export type BaseContext = Omit<AppContext, 'linkCache' | 'clickRecorder' | 'apiKeyCache'>;
 
 export function createContext(base: BaseContext): AppContext {
   return {
     ...base,
     linkCache: new LinkCache(base.database, () => base.clock.now().getTime()),
     clickRecorder: new ClickRecorder(base.database),
+    apiKeyCache: new ApiKeyCache(base.database, () => base.clock.now().getTime()),
   };
 }

@@ -1,7 +1,7 @@
 // Billing events (api.md "Events"): idempotent by (program, event id) with a hash of the body,
 // stored in the same transaction as the commissions and ledger entries they cause (style §4).
 // The engine decides; this file loads the facts it needs and writes what it decided.
-import { and, eq } from 'drizzle-orm';
+import { and, eq, sql, type SQL } from 'drizzle-orm';
 import type { Tx } from '../store/db.js';
 import { events, payments, refunds, subscriptions } from '../store/schema.js';
 import { newId, programIds } from '../store/ids.js';
@@ -10,8 +10,7 @@ import {
   commissionsForPayment,
   decideAttribution,
   reversalsForRefund,
-  type AffiliateFact,
-  type Commission,
+  type CreditSource,
   type Interval,
   type NoCommissionReason,
   type PaymentFact,
@@ -20,20 +19,19 @@ import {
 import type { Clock } from './clock.js';
 import { AppError, conflict, invalid } from './errors.js';
 import {
-  advisoryLock,
-  findPayerAffiliate,
-  loadAffiliateFact,
-  loadClickFact,
-  loadFingerprints,
-  loadReferralFact,
-  loadRefunds,
-  loadSalesBook,
   linkOfSource,
+  loadAffiliateBook,
+  loadRefunds,
+  loadSubscriptionEventFacts,
+  lockAffiliateBook,
   lockSubscription,
+  lockSubscriptionOnly,
   toSubscriptionFact,
+  type AffiliateBook,
+  type SubscriptionEventFacts,
   type SubscriptionRow,
 } from './facts.js';
-import { appendLedger, commissionsOfPayments, entriesOf } from './ledger-store.js';
+import { commissionsOfPayments, entriesOf, ledgerInserts } from './ledger-store.js';
 import { findProgram, settingsOf, type ProgramRow } from './programs.js';
 import { programNow } from './test-clocks.js';
 import type { KnownLedger } from './statements.js';
@@ -111,39 +109,55 @@ export async function ingestEvent(
   }
 
   const at = occurredAt.getTime();
-  let touched: string[] = [];
-  let known: KnownLedger | undefined;
-  let reasons: NoCommissionReason[] = [];
+  let outcome: Outcome;
   switch (input.type) {
     case 'subscription.started':
-    case 'payment.succeeded': {
-      const outcome = await applySubscriptionEvent(tx, program, input, at, recordedAt);
-      touched = outcome.commissionIds;
-      known = outcome.known;
-      reasons = outcome.reasons;
+    case 'payment.succeeded':
+      outcome = await applySubscriptionEvent(tx, program, input, at, recordedAt);
       break;
-    }
     case 'payment.refunded':
     case 'payment.disputed':
-      touched = await applyRefund(tx, program, input, at, recordedAt);
+      outcome = await applyRefund(tx, program, input, at, recordedAt);
       break;
     case 'subscription.canceled':
-      await applyCancel(tx, program, input, occurredAt);
+      outcome = await applyCancel(tx, program, input, occurredAt);
       break;
+  }
+  // The answer renders from what the event decided when that covers every commission it names;
+  // otherwise the writes go first and the answer reads them back.
+  const knownIds = new Set(outcome.known?.commissions.map((c) => c.id));
+  let writes = outcome.writes;
+  if (!outcome.commissionIds.every((id) => knownIds.has(id)) && writes.length > 0) {
+    await writeTogether(tx, writes);
+    writes = [];
   }
   const result: EventResult = {
     id: input.id,
     duplicate: false,
     type: input.type,
     occurred_at: occurredAt.toISOString(),
-    commissions: await render(tx, program, touched, now, known),
-    reasons: [...new Set(reasons)],
+    commissions: await render(tx, program, outcome.commissionIds, now, outcome.known),
+    reasons: [...new Set(outcome.reasons)],
   };
-  await tx
-    .update(events)
-    .set({ body: redactBody(input), response: result })
-    .where(and(eq(events.programId, program.id), eq(events.externalId, input.id)));
+  // Every write of the event (payment, commissions, entries, subscription, refund) and its stored answer, in one statement.
+  writes.push(
+    tx
+      .update(events)
+      .set({ body: redactBody(input), response: result })
+      .where(and(eq(events.programId, program.id), eq(events.externalId, input.id)))
+      .getSQL(),
+  );
+  await writeTogether(tx, writes);
   return result;
+}
+
+/** What applying an event decided: the commissions it names, and the writes that record it. */
+interface Outcome {
+  commissionIds: string[];
+  /** Those commissions with every one of their entries, when the event knows them all. */
+  known?: KnownLedger | undefined;
+  reasons: NoCommissionReason[];
+  writes: SQL[];
 }
 
 function redactBody(input: EventInput): Record<string, unknown> {
@@ -161,28 +175,34 @@ async function applySubscriptionEvent(
   input: EventInput,
   at: number,
   recordedAt: Date,
-): Promise<{ commissionIds: string[]; known?: KnownLedger; reasons: NoCommissionReason[] }> {
+): Promise<Outcome> {
   const settings = settingsOf(program);
-  // The same affiliate is often asked for twice (the click's and the attribution's): one read.
-  const affiliateFacts = new Map<string, Promise<AffiliateFact | null>>();
-  const affiliateFact = (id: string | null | undefined) => {
-    if (!id) return Promise.resolve(null);
-    let fact = affiliateFacts.get(id);
-    if (!fact) {
-      fact = loadAffiliateFact(tx, program.id, id);
-      affiliateFacts.set(id, fact);
-    }
-    return fact;
-  };
   const customer = requireField(input.customer, 'customer', input.type);
   const sub = requireField(input.subscription, 'subscription', input.type);
-  const stored = await lockSubscription(tx, program.id, sub.id);
+  let paymentInput: NonNullable<EventInput['payment']> | undefined;
+  if (input.type === 'payment.succeeded') {
+    paymentInput = requireField(input.payment, 'payment', input.type);
+    requireField(paymentInput.amount, 'payment.amount', input.type);
+  }
+  // The subscription's events apply one at a time; everything else the decision reads comes in
+  // the next statement, one round trip (bench/events.ts measures the difference).
+  await lockSubscriptionOnly(tx, program.id, sub.id);
+  const facts = await loadSubscriptionEventFacts(tx, program.id, {
+    subscriptionId: sub.id,
+    paymentId: paymentInput?.id ?? null,
+    clickId: input.clickId ?? null,
+    referralCode: input.referralCode ?? null,
+    customerId: customer.id,
+    customerEmail: customer.email ?? null,
+  });
+  const stored = facts.subscription;
   const existing = stored ? toSubscriptionFact(stored) : null;
   if (existing && existing.customerId !== customer.id) {
     throw invalid('subscription_customer_mismatch', `Subscription ${sub.id} belongs to customer ${existing.customerId}, not ${customer.id}.`, [
       { field: 'customer.id', message: 'does not own this subscription' },
     ]);
   }
+  if (paymentInput && facts.paymentSeen) throw conflict('payment_already_recorded', `Payment ${paymentInput.id} was already recorded by another event.`);
   const subscription: SubscriptionFact = existing ?? {
     id: sub.id,
     customerId: customer.id,
@@ -192,44 +212,37 @@ async function applySubscriptionEvent(
     binding: null,
     firstFullPaymentId: null,
   };
-
-  let paymentInput: NonNullable<EventInput['payment']> | undefined;
-  if (input.type === 'payment.succeeded') {
-    paymentInput = requireField(input.payment, 'payment', input.type);
-    requireField(paymentInput.amount, 'payment.amount', input.type);
-    const seen = await tx
-      .select({ id: payments.externalId })
-      .from(payments)
-      .where(and(eq(payments.programId, program.id), eq(payments.externalId, paymentInput.id)));
-    if (seen.length > 0) throw conflict('payment_already_recorded', `Payment ${paymentInput.id} was already recorded by another event.`);
-  }
+  const affiliateFact = (id: string | null | undefined) => (id ? (facts.affiliates.get(id) ?? null) : null);
 
   const clickId = input.clickId ?? null;
   const referralCode = input.referralCode ?? null;
-  const click = await loadClickFact(tx, clickId);
-  const referral = await loadReferralFact(tx, referralCode);
   const attribution = decideAttribution({
     programId: program.id,
     cookieDays: settings.cookieDays,
     occurredAt: at,
     subscription: existing,
     clickId,
-    click,
-    clickAffiliate: await affiliateFact(click?.affiliateId),
+    click: facts.click,
+    clickAffiliate: affiliateFact(facts.click?.affiliateId),
     referralCode,
-    referral,
-    referralAffiliate: await affiliateFact(referral?.affiliateId),
+    referral: facts.referral,
+    referralAffiliate: affiliateFact(facts.referral?.affiliateId),
   });
   const binding = bindingFrom(attribution);
   let bound: SubscriptionFact = binding ? { ...subscription, binding } : subscription;
   const reasons: NoCommissionReason[] = attribution.credited ? [] : [attribution.reason];
+  const writes: SQL[] = [];
   let commissionIds: string[] = [];
   let known: KnownLedger | undefined;
 
   if (paymentInput) {
-    const affiliate = attribution.credited ? await affiliateFact(attribution.affiliateId) : null;
-    // One affiliate's payments are priced one at a time: the tier book must include every sale before it (R5.3).
-    if (affiliate) await advisoryLock(tx, `aff:${program.id}:${affiliate.id}`);
+    const affiliate = attribution.credited ? affiliateFact(attribution.affiliateId) : null;
+    let affiliateBook: AffiliateBook | null = null;
+    if (affiliate) {
+      // One affiliate's payments are priced one at a time: the tier book must include every sale before it (R5.3).
+      await lockAffiliateBook(tx, program.id, affiliate.id);
+      affiliateBook = await loadAffiliateBook(tx, program.id, affiliate.id, new Date(at), settings.holdDays);
+    }
     const payment: PaymentFact = {
       id: paymentInput.id,
       subscriptionId: subscription.id,
@@ -247,41 +260,72 @@ async function applySubscriptionEvent(
       subscription: bound,
       attribution,
       affiliate,
-      recruiter: affiliate ? await affiliateFact(affiliate.recruitedBy) : null,
-      affiliateSales: affiliate ? await loadSalesBook(tx, program.id, affiliate.id, new Date(at), settings.holdDays) : [],
-      affiliateFingerprints: affiliate ? await loadFingerprints(tx, program.id, affiliate.id) : new Set<string>(),
+      recruiter: affiliate ? affiliateFact(affiliate.recruitedBy) : null,
+      affiliateSales: affiliateBook?.book ?? [],
+      affiliateFingerprints: affiliateBook?.fingerprints ?? new Set<string>(),
       ids: programIds(program.id),
     });
     if (decision.isFirstFullPayment && bound.firstFullPaymentId === null) bound = { ...bound, firstFullPaymentId: payment.id };
-    const linkId = decision.sale && attribution.credited ? await linkOfSource(tx, attribution.source) : null;
-    await tx.insert(payments).values({
-      programId: program.id,
-      externalId: payment.id,
-      subscriptionId: subscription.id,
-      customerId: payment.customerId,
-      customerEmail: payment.customerEmail,
-      amount: payment.amountMinor,
-      currency: program.currency,
-      fullPrice: payment.fullPrice,
-      fingerprint: payment.fingerprint,
-      accountOwnedByAffiliateId: payment.accountOwnedByAffiliateId,
-      paidAt: new Date(at),
-      saleAffiliateId: decision.sale && affiliate ? affiliate.id : null,
-      payerAffiliateId: await findPayerAffiliate(tx, payment.customerId, payment.customerEmail),
-      linkId,
-      recordedAt,
-    });
-    await appendLedger(tx, program, decision.commissions, decision.entries, recordedAt);
+    const linkId = decision.sale && attribution.credited ? await linkOfCreditSource(tx, facts, existing, attribution.source) : null;
+    writes.push(
+      tx
+        .insert(payments)
+        .values({
+          programId: program.id,
+          externalId: payment.id,
+          subscriptionId: subscription.id,
+          customerId: payment.customerId,
+          customerEmail: payment.customerEmail,
+          amount: payment.amountMinor,
+          currency: program.currency,
+          fullPrice: payment.fullPrice,
+          fingerprint: payment.fingerprint,
+          accountOwnedByAffiliateId: payment.accountOwnedByAffiliateId,
+          paidAt: new Date(at),
+          saleAffiliateId: decision.sale && affiliate ? affiliate.id : null,
+          payerAffiliateId: facts.payerAffiliateId,
+          linkId,
+          recordedAt,
+        })
+        .getSQL(),
+      ...ledgerInserts(tx, program, decision.commissions, decision.entries, recordedAt),
+    );
     commissionIds = decision.commissions.map((c) => c.id);
     // The new commissions have no entries but the ones just appended: the answer renders from them.
     known = { commissions: decision.commissions, entries: decision.entries };
     reasons.push(...decision.reasons);
   }
-  await saveSubscription(tx, program.id, stored, bound, customer.email ?? null, recordedAt);
-  return { commissionIds, known, reasons };
+  writes.push(subscriptionWrite(tx, program.id, stored, bound, customer.email ?? null, recordedAt));
+  return { commissionIds, known, reasons, writes };
 }
 
-async function saveSubscription(tx: Tx, programId: string, stored: SubscriptionRow | null, fact: SubscriptionFact, email: string | null, recordedAt: Date): Promise<void> {
+/**
+ * R9.1: the link (main or tracking) a credit source came through, for per-link sale counts. The
+ * event's facts already hold the click's, the code's and the stored binding's link; anything else
+ * (a source none of them names) is read.
+ */
+async function linkOfCreditSource(tx: Tx, facts: SubscriptionEventFacts, existing: SubscriptionFact | null, source: CreditSource): Promise<string | null> {
+  const bindingSource = existing?.binding?.source;
+  if (source.type === 'click') {
+    if (source.clickId === facts.click?.id) return facts.clickLinkId;
+    if (bindingSource?.type === 'click' && bindingSource.clickId === source.clickId) return facts.bindingLinkId;
+  }
+  if (source.type === 'referral_code') {
+    if (source.code === facts.referral?.code) return facts.referralLinkId;
+    if (bindingSource?.type === 'referral_code' && bindingSource.code === source.code) return facts.bindingLinkId;
+  }
+  return linkOfSource(tx, source);
+}
+
+/** Runs data-modifying statements as one (writable CTEs; the last is the main statement). */
+async function writeTogether(tx: Tx, writes: SQL[]): Promise<void> {
+  const last = writes.at(-1);
+  if (!last) return;
+  const ctes = writes.slice(0, -1).map((w, i) => sql`${sql.raw(`w${i}`)} as (${w})`);
+  await tx.execute(ctes.length === 0 ? last : sql`with ${sql.join(ctes, sql`, `)} ${last}`);
+}
+
+function subscriptionWrite(tx: Tx, programId: string, stored: SubscriptionRow | null, fact: SubscriptionFact, email: string | null, recordedAt: Date): SQL {
   const values = {
     binding: fact.binding,
     boundAffiliateId: fact.binding?.affiliateId ?? null,
@@ -289,28 +333,30 @@ async function saveSubscription(tx: Tx, programId: string, stored: SubscriptionR
     canceledAt: fact.canceledAt === null ? null : new Date(fact.canceledAt),
   };
   if (stored) {
-    await tx.update(subscriptions).set(values).where(and(eq(subscriptions.programId, programId), eq(subscriptions.externalId, fact.id)));
-    return;
+    return tx.update(subscriptions).set(values).where(and(eq(subscriptions.programId, programId), eq(subscriptions.externalId, fact.id))).getSQL();
   }
-  await tx.insert(subscriptions).values({
-    programId,
-    externalId: fact.id,
-    customerId: fact.customerId,
-    customerEmail: email,
-    interval: fact.interval,
-    firstEventAt: new Date(fact.firstEventAt),
-    createdAt: recordedAt,
-    ...values,
-  });
+  return tx
+    .insert(subscriptions)
+    .values({
+      programId,
+      externalId: fact.id,
+      customerId: fact.customerId,
+      customerEmail: email,
+      interval: fact.interval,
+      firstEventAt: new Date(fact.firstEventAt),
+      createdAt: recordedAt,
+      ...values,
+    })
+    .getSQL();
 }
 
 /** R4.3: a refund or chargeback reverses the payment's commissions (direct and JV) in proportion. */
-async function applyRefund(tx: Tx, program: ProgramRow, input: EventInput, at: number, recordedAt: Date): Promise<string[]> {
+async function applyRefund(tx: Tx, program: ProgramRow, input: EventInput, at: number, recordedAt: Date): Promise<Outcome> {
   const paymentRef = requireField(input.payment, 'payment', input.type);
   const row = (await tx.select().from(payments).where(and(eq(payments.programId, program.id), eq(payments.externalId, paymentRef.id))))[0];
   // api.md: a refund or dispute of a payment never seen answers 200 with no commissions.
-  if (!row) return [];
-  await lockSubscription(tx, program.id, row.subscriptionId);
+  if (!row) return { commissionIds: [], reasons: [], writes: [] };
+  await lockSubscriptionOnly(tx, program.id, row.subscriptionId);
   if (paymentRef.amount !== undefined && paymentRef.amount > row.amount) {
     throw invalid('refund_exceeds_payment', `A refund of ${paymentRef.amount} exceeds payment ${row.externalId} of ${row.amount}.`, [
       { field: 'payment.amount', message: `at most ${row.amount}` },
@@ -322,36 +368,48 @@ async function applyRefund(tx: Tx, program: ProgramRow, input: EventInput, at: n
   const requested = input.type === 'payment.refunded' && paymentRef.amount !== undefined ? paymentRef.amount : remaining;
   const amount = Math.min(requested, remaining);
   const affected = await commissionsOfPayments(tx, program.id, [row.externalId]);
-  if (amount <= 0) return affected.map((c) => c.id); // already fully refunded: nothing more to take back
-  await tx.insert(refunds).values({
-    id: newId('rfd'),
-    programId: program.id,
-    paymentId: row.externalId,
-    kind: input.type === 'payment.disputed' ? 'dispute' : 'refund',
-    amount,
-    at: new Date(at),
-    createdAt: recordedAt,
-  });
+  const commissionIds = affected.map((c) => c.id);
+  const entries = await entriesOf(tx, commissionIds);
+  // Already fully refunded: nothing more to take back.
+  if (amount <= 0) return { commissionIds, known: { commissions: affected, entries }, reasons: [], writes: [] };
   const reversals = reversalsForRefund({
     commissions: affected,
-    entries: await entriesOf(tx, affected.map((c) => c.id)),
+    entries,
     paymentAmountMinor: row.amount,
     cumulativeRefundedMinor: refundedSoFar + amount,
     at,
     reason: input.type === 'payment.disputed' ? 'dispute' : 'refund',
     ids: programIds(program.id),
   });
-  await appendLedger(tx, program, [] as Commission[], reversals, recordedAt);
-  return affected.map((c) => c.id);
+  const refund = tx
+    .insert(refunds)
+    .values({
+      id: newId('rfd'),
+      programId: program.id,
+      paymentId: row.externalId,
+      kind: input.type === 'payment.disputed' ? 'dispute' : 'refund',
+      amount,
+      at: new Date(at),
+      createdAt: recordedAt,
+    })
+    .getSQL();
+  return {
+    commissionIds,
+    known: { commissions: affected, entries: [...entries, ...reversals] },
+    reasons: [],
+    writes: [refund, ...ledgerInserts(tx, program, [], reversals, recordedAt)],
+  };
 }
 
-async function applyCancel(tx: Tx, program: ProgramRow, input: EventInput, occurredAt: Date): Promise<void> {
+async function applyCancel(tx: Tx, program: ProgramRow, input: EventInput, occurredAt: Date): Promise<Outcome> {
   const sub = requireField(input.subscription, 'subscription', input.type);
   const stored = await lockSubscription(tx, program.id, sub.id);
   // A cancellation of a subscription never seen changes nothing: merchants send every billing event.
-  if (!stored || stored.canceledAt) return;
-  await tx
+  if (!stored || stored.canceledAt) return { commissionIds: [], reasons: [], writes: [] };
+  const cancel = tx
     .update(subscriptions)
     .set({ canceledAt: occurredAt })
-    .where(and(eq(subscriptions.programId, program.id), eq(subscriptions.externalId, sub.id)));
+    .where(and(eq(subscriptions.programId, program.id), eq(subscriptions.externalId, sub.id)))
+    .getSQL();
+  return { commissionIds: [], reasons: [], writes: [cancel] };
 }

@@ -1,8 +1,8 @@
 // Loads the domain's facts for one event from the database (the app-layer twin of the replay's
 // in-memory FactStore in src/domain/engine.ts). Every function reads through the transaction.
-import { and, eq, gte, inArray, or, sql } from 'drizzle-orm';
+import { and, eq, inArray, sql, type SQL } from 'drizzle-orm';
 import type { Tx } from '../store/db.js';
-import { affiliates, applications, clicks, links, payments, refunds, subscriptions } from '../store/schema.js';
+import { clicks, links, payments, refunds, subscriptions } from '../store/schema.js';
 import {
   normaliseEmail,
   SalesBook,
@@ -18,63 +18,193 @@ import {
   type SubscriptionFact,
 } from '../domain/index.js';
 
-/** An affiliate as seen from one program: their latest application there is the enrolment (R1.1). */
-export async function loadAffiliateFact(tx: Tx, programId: string, affiliateId: string | null | undefined): Promise<AffiliateFact | null> {
-  if (!affiliateId) return null;
-  const rows = await tx
-    .select({
-      id: affiliates.id,
-      email: affiliates.email,
-      customerId: affiliates.customerId,
-      recruitedBy: affiliates.recruitedBy,
-      status: applications.status,
-      decidedAt: applications.decidedAt,
-      dismissedAt: applications.dismissedAt,
-    })
-    .from(affiliates)
-    .leftJoin(applications, and(eq(applications.affiliateId, affiliates.id), eq(applications.programId, programId)))
-    .where(eq(affiliates.id, affiliateId))
-    .orderBy(sql`${applications.createdAt} desc nulls last`)
-    .limit(1);
-  const row = rows[0];
-  if (!row) return null;
+/**
+ * The SQL of affiliate facts for the ids `ids` yields (a subquery of one `id` column): each row is
+ * the affiliate with their latest application in the program, which is the enrolment (R1.1).
+ * One fragment, used alone (loadAffiliateFacts) and inside an event's single read of its facts.
+ */
+function affiliateFactsSql(programId: string, ids: SQL): SQL {
+  return sql`select a.id, a.email, a.customer_id, a.recruited_by, ap.status, ap.decided_at, ap.dismissed_at
+    from affiliates a
+    left join lateral (
+      select status, decided_at, dismissed_at from applications
+      where applications.affiliate_id = a.id and applications.program_id = ${programId}
+      order by created_at desc limit 1
+    ) ap on true
+    where a.id in (${ids})`;
+}
+
+/** One row of affiliateFactsSql as JSON (timestamps as ISO text). */
+interface AffiliateFactJson {
+  id: string;
+  email: string;
+  customer_id: string | null;
+  recruited_by: string | null;
+  status: string | null;
+  decided_at: string | null;
+  dismissed_at: string | null;
+}
+
+const instantOf = (text: string | null): number | null => (text === null ? null : Date.parse(text));
+
+function toAffiliateFact(row: AffiliateFactJson): AffiliateFact {
   return {
     id: row.id,
     email: row.email,
-    customerId: row.customerId,
-    recruitedBy: row.recruitedBy,
+    customerId: row.customer_id,
+    recruitedBy: row.recruited_by,
     enrolment: row.status
       ? {
           status: row.status as EnrolmentStatus,
-          approvedAt: row.status === 'approved' || row.status === 'dismissed' ? (row.decidedAt?.getTime() ?? null) : null,
-          dismissedAt: row.dismissedAt?.getTime() ?? null,
+          approvedAt: row.status === 'approved' || row.status === 'dismissed' ? instantOf(row.decided_at) : null,
+          dismissedAt: instantOf(row.dismissed_at),
         }
       : null,
   };
 }
 
-export async function loadClickFact(tx: Tx, clickId: string | null): Promise<ClickFact | null> {
-  if (!clickId) return null;
-  const rows = await tx.select().from(clicks).innerJoin(links, eq(links.id, clicks.linkId)).where(eq(clicks.id, clickId));
-  const row = rows[0];
-  if (!row) return null;
-  return {
-    id: row.clicks.id,
-    affiliateId: row.clicks.affiliateId,
-    programId: row.clicks.programId,
-    linkId: row.links.kind === 'tracking' ? row.links.id : null,
-    clickedAt: row.clicks.clickedAt.getTime(),
-    isBot: row.clicks.isBot,
-  };
+/** Runs a query whose single row holds one json column `doc` (drivers agree on JSON; bigint text would not). */
+async function jsonDoc<T>(tx: Tx, query: SQL): Promise<T> {
+  const result = (await tx.execute(sql`select (${query}) as doc`)) as unknown as { rows: Array<{ doc: unknown }> };
+  const doc = result.rows[0]?.doc;
+  return (typeof doc === 'string' ? JSON.parse(doc) : doc) as T;
 }
 
-/** api.md `referral_code`: an affiliate's main or tracking link code (a JV code never credits a sale). */
-export async function loadReferralFact(tx: Tx, code: string | null): Promise<ReferralCodeFact | null> {
-  if (!code) return null;
-  const rows = await tx.select().from(links).where(eq(links.code, code));
-  const row = rows[0];
-  if (!row || row.kind === 'jv') return null;
-  return { code: row.code, affiliateId: row.affiliateId, programId: row.programId, linkId: row.kind === 'tracking' ? row.id : null };
+/** Affiliates as seen from one program, by id, in one query. */
+export async function loadAffiliateFacts(tx: Tx, programId: string, ids: readonly string[]): Promise<Map<string, AffiliateFact>> {
+  const wanted = [...new Set(ids)];
+  if (wanted.length === 0) return new Map();
+  const rows = await jsonDoc<AffiliateFactJson[] | null>(
+    tx,
+    sql`select coalesce(json_agg(f), '[]'::json) from (${affiliateFactsSql(programId, sql`select unnest(${sql.param(wanted)}::text[])`)}) f`,
+  );
+  return new Map((rows ?? []).map((row) => [row.id, toAffiliateFact(row)]));
+}
+
+/** An affiliate as seen from one program: their latest application there is the enrolment (R1.1). */
+export async function loadAffiliateFact(tx: Tx, programId: string, affiliateId: string | null | undefined): Promise<AffiliateFact | null> {
+  if (!affiliateId) return null;
+  return (await loadAffiliateFacts(tx, programId, [affiliateId])).get(affiliateId) ?? null;
+}
+
+/** What a subscription or payment event needs to read, asked in one query (bench/events.ts). */
+export interface SubscriptionEventQuery {
+  subscriptionId: string;
+  /** payment.succeeded: its id, to refuse a payment recorded by another event. */
+  paymentId: string | null;
+  clickId: string | null;
+  referralCode: string | null;
+  customerId: string;
+  customerEmail: string | null;
+}
+
+export interface SubscriptionEventFacts {
+  /** The stored subscription (read after its lock: lockSubscriptionOnly first). */
+  subscription: SubscriptionRow | null;
+  paymentSeen: boolean;
+  click: ClickFact | null;
+  /** The link the click went through (main or tracking), for per-link sale counts (R9.1). */
+  clickLinkId: string | null;
+  referral: ReferralCodeFact | null;
+  referralLinkId: string | null;
+  /** The link of the stored binding's source, for a rebill's per-link sale count. */
+  bindingLinkId: string | null;
+  /** The affiliate who is this customer (R4.5), if any. */
+  payerAffiliateId: string | null;
+  /** Facts of every affiliate the event may credit (click's, code's, binding's) and of their recruiters. */
+  affiliates: Map<string, AffiliateFact>;
+}
+
+interface SubscriptionEventJson {
+  subscription: {
+    external_id: string;
+    customer_id: string;
+    customer_email: string | null;
+    interval: string;
+    first_event_at: string;
+    canceled_at: string | null;
+    binding: Binding | null;
+    bound_affiliate_id: string | null;
+    first_full_payment_id: string | null;
+    created_at: string;
+  } | null;
+  payment_seen: boolean;
+  click: { id: string; affiliate_id: string; program_id: string; link_id: string; link_kind: string; clicked_at: string; is_bot: boolean } | null;
+  referral: { id: string; code: string; affiliate_id: string; program_id: string; kind: string } | null;
+  binding_link_id: string | null;
+  payer_affiliate_id: string | null;
+  affiliates: AffiliateFactJson[];
+}
+
+/**
+ * Every read of a subscription or payment event but the tier book, in one round trip: the
+ * subscription (the caller holds its lock), whether the payment exists, the click and the referral
+ * code (a JV code never credits), the payer (R4.5: the affiliate who is this customer, by customer
+ * id or normalised email), and the facts of the affiliates involved.
+ */
+export async function loadSubscriptionEventFacts(tx: Tx, programId: string, q: SubscriptionEventQuery): Promise<SubscriptionEventFacts> {
+  const email = q.customerEmail ? normaliseEmail(q.customerEmail) : null;
+  const doc = await jsonDoc<SubscriptionEventJson>(
+    tx,
+    sql`with sub as (
+        select * from subscriptions where program_id = ${programId} and external_id = ${q.subscriptionId}
+      ), clk as (
+        select c.id, c.affiliate_id, c.program_id, c.link_id, l.kind as link_kind, c.clicked_at, c.is_bot
+        from clicks c join links l on l.id = c.link_id where c.id = ${q.clickId}
+      ), ref as (
+        select id, code, affiliate_id, program_id, kind from links where code = ${q.referralCode}
+      ), candidates as (
+        select affiliate_id as id from clk union select affiliate_id from ref union select bound_affiliate_id from sub where bound_affiliate_id is not null
+      ), involved as (
+        select id from candidates union select a.recruited_by from affiliates a join candidates using (id) where a.recruited_by is not null
+      )
+      select json_build_object(
+        'subscription', (select row_to_json(sub) from sub),
+        'payment_seen', exists (select 1 from payments where program_id = ${programId} and external_id = ${q.paymentId}),
+        'click', (select row_to_json(clk) from clk),
+        'referral', (select row_to_json(ref) from ref),
+        'binding_link_id', (
+          select case binding->'source'->>'type'
+            when 'click' then (select link_id from clicks where id = binding->'source'->>'clickId')
+            when 'referral_code' then (select id from links where code = binding->'source'->>'code')
+          end from sub
+        ),
+        'payer_affiliate_id', (select id from affiliates where customer_id = ${q.customerId} or email = ${email} limit 1),
+        'affiliates', coalesce((select json_agg(f) from (${affiliateFactsSql(programId, sql`select id from involved`)}) f), '[]'::json)
+      )`,
+  );
+  const s = doc.subscription;
+  const subscription: SubscriptionRow | null = s
+    ? {
+        programId,
+        externalId: s.external_id,
+        customerId: s.customer_id,
+        customerEmail: s.customer_email,
+        interval: s.interval,
+        firstEventAt: new Date(s.first_event_at),
+        canceledAt: s.canceled_at === null ? null : new Date(s.canceled_at),
+        binding: s.binding,
+        boundAffiliateId: s.bound_affiliate_id,
+        firstFullPaymentId: s.first_full_payment_id,
+        createdAt: new Date(s.created_at),
+      }
+    : null;
+  const c = doc.click;
+  const r = doc.referral;
+  return {
+    subscription,
+    paymentSeen: doc.payment_seen,
+    click: c
+      ? { id: c.id, affiliateId: c.affiliate_id, programId: c.program_id, linkId: c.link_kind === 'tracking' ? c.link_id : null, clickedAt: Date.parse(c.clicked_at), isBot: c.is_bot }
+      : null,
+    clickLinkId: c?.link_id ?? null,
+    // api.md `referral_code`: a JV code never credits a sale.
+    referral: r && r.kind !== 'jv' ? { code: r.code, affiliateId: r.affiliate_id, programId: r.program_id, linkId: r.kind === 'tracking' ? r.id : null } : null,
+    referralLinkId: r && r.kind !== 'jv' ? r.id : null,
+    bindingLinkId: doc.binding_link_id,
+    payerAffiliateId: doc.payer_affiliate_id,
+    affiliates: new Map(doc.affiliates.map((row) => [row.id, toAffiliateFact(row)])),
+  };
 }
 
 export type SubscriptionRow = typeof subscriptions.$inferSelect;
@@ -93,12 +223,22 @@ export function toSubscriptionFact(row: SubscriptionRow): SubscriptionFact {
 
 /** The subscription row, locked for the rest of the transaction so its events apply one at a time. */
 export async function lockSubscription(tx: Tx, programId: string, subscriptionId: string): Promise<SubscriptionRow | null> {
-  await advisoryLock(tx, `sub:${programId}:${subscriptionId}`);
+  await lockSubscriptionOnly(tx, programId, subscriptionId);
   const rows = await tx
     .select()
     .from(subscriptions)
     .where(and(eq(subscriptions.programId, programId), eq(subscriptions.externalId, subscriptionId)));
   return rows[0] ?? null;
+}
+
+/** The subscription's lock without its row (the caller reads the row in its next statement). */
+export async function lockSubscriptionOnly(tx: Tx, programId: string, subscriptionId: string): Promise<void> {
+  await advisoryLock(tx, `sub:${programId}:${subscriptionId}`);
+}
+
+/** Serialises the pricing of one affiliate's payments: their tier book includes every sale before (R5.3). */
+export async function lockAffiliateBook(tx: Tx, programId: string, affiliateId: string): Promise<void> {
+  await advisoryLock(tx, `aff:${programId}:${affiliateId}`);
 }
 
 /**
@@ -116,33 +256,57 @@ function salesHorizon(at: Date, holdDays: number): Date {
   return new Date(d.getTime() - (holdDays + 1) * 86_400_000);
 }
 
+/** One affiliate's tier book and, when asked, the fingerprints of their own payments. */
+export interface AffiliateBook {
+  book: SalesBook;
+  fingerprints: Set<string>;
+}
+
+interface BookJson {
+  sales: Array<{ payment_id: string; customer_id: string; amount: number; paid_at: string }>;
+  refunds: Array<{ payment_id: string; amount: number; at: string }>;
+  fingerprints: string[];
+}
+
+/**
+ * R5.1 and R4.5 in one query: an affiliate's sales that may still count at `at` with their
+ * refunds (by a join, a query of constant size however many sales), and, with `withFingerprints`,
+ * the fingerprints seen on payments the affiliate made themselves.
+ */
+export async function loadAffiliateBook(tx: Tx, programId: string, affiliateId: string, at: Date, holdDays: number, withFingerprints = true): Promise<AffiliateBook> {
+  const doc = await jsonDoc<BookJson>(
+    tx,
+    sql`with sales as (
+        select external_id, customer_id, amount, paid_at from payments
+        where program_id = ${programId} and sale_affiliate_id = ${affiliateId} and paid_at >= ${salesHorizon(at, holdDays).toISOString()}::timestamptz
+      )
+      select json_build_object(
+        'sales', coalesce((select json_agg(json_build_object('payment_id', external_id, 'customer_id', customer_id, 'amount', amount, 'paid_at', paid_at)) from sales), '[]'::json),
+        'refunds', coalesce((
+          select json_agg(json_build_object('payment_id', r.payment_id, 'amount', r.amount, 'at', r.at) order by r.at, r.created_at)
+          from refunds r join sales on sales.external_id = r.payment_id where r.program_id = ${programId}
+        ), '[]'::json),
+        'fingerprints', coalesce((
+          select json_agg(distinct fingerprint) from payments
+          where ${withFingerprints} and program_id = ${programId} and payer_affiliate_id = ${affiliateId} and fingerprint is not null
+        ), '[]'::json)
+      )`,
+  );
+  const refundsByPayment = new Map<string, RefundFact[]>();
+  for (const r of doc.refunds) refundsByPayment.set(r.payment_id, [...(refundsByPayment.get(r.payment_id) ?? []), { amountMinor: r.amount, at: Date.parse(r.at) }]);
+  const sales: SaleFact[] = doc.sales.map((r) => ({
+    paymentId: r.payment_id,
+    customerId: r.customer_id,
+    amountMinor: r.amount,
+    paidAt: Date.parse(r.paid_at),
+    refunds: [...(refundsByPayment.get(r.payment_id) ?? [])],
+  }));
+  return { book: SalesBook.from(sales), fingerprints: new Set(doc.fingerprints) };
+}
+
 /** R5.1: an affiliate's sales that may still count at `at`, with their refunds, as a SalesBook. */
 export async function loadSalesBook(tx: Tx, programId: string, affiliateId: string, at: Date, holdDays: number): Promise<SalesBook> {
-  const inBook = and(eq(payments.programId, programId), eq(payments.saleAffiliateId, affiliateId), gte(payments.paidAt, salesHorizon(at, holdDays)));
-  const rows = await tx
-    .select({ paymentId: payments.externalId, customerId: payments.customerId, amount: payments.amount, paidAt: payments.paidAt })
-    .from(payments)
-    .where(inBook);
-  // The refunds of those sales by a join, not by listing their ids: a query of constant size
-  // however many sales the affiliate has (an IN list of every id grew with each sale).
-  const refundsByPayment = new Map<string, RefundFact[]>();
-  if (rows.length > 0) {
-    const refundRows = await tx
-      .select({ paymentId: refunds.paymentId, amount: refunds.amount, at: refunds.at })
-      .from(refunds)
-      .innerJoin(payments, and(eq(payments.programId, refunds.programId), eq(payments.externalId, refunds.paymentId)))
-      .where(and(eq(refunds.programId, programId), inBook))
-      .orderBy(refunds.at, refunds.createdAt);
-    for (const r of refundRows) refundsByPayment.set(r.paymentId, [...(refundsByPayment.get(r.paymentId) ?? []), { amountMinor: r.amount, at: r.at.getTime() }]);
-  }
-  const sales: SaleFact[] = rows.map((r) => ({
-    paymentId: r.paymentId,
-    customerId: r.customerId,
-    amountMinor: r.amount,
-    paidAt: r.paidAt.getTime(),
-    refunds: [...(refundsByPayment.get(r.paymentId) ?? [])],
-  }));
-  return SalesBook.from(sales);
+  return (await loadAffiliateBook(tx, programId, affiliateId, at, holdDays, false)).book;
 }
 
 export async function loadRefunds(tx: Tx, programId: string, paymentIds: string[]): Promise<Map<string, RefundFact[]>> {
@@ -164,14 +328,6 @@ export async function loadFingerprints(tx: Tx, programId: string, affiliateId: s
     .from(payments)
     .where(and(eq(payments.programId, programId), eq(payments.payerAffiliateId, affiliateId)));
   return new Set(rows.map((r) => r.fingerprint).filter((f): f is string => f !== null));
-}
-
-/** R4.5: the affiliate who is this customer (by their own customer id or normalised email), if any. */
-export async function findPayerAffiliate(tx: Tx, customerId: string, customerEmail: string | null): Promise<string | null> {
-  const conditions = [eq(affiliates.customerId, customerId)];
-  if (customerEmail) conditions.push(eq(affiliates.email, normaliseEmail(customerEmail)));
-  const rows = await tx.select({ id: affiliates.id }).from(affiliates).where(or(...conditions)).limit(1);
-  return rows[0]?.id ?? null;
 }
 
 /**

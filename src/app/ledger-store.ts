@@ -1,5 +1,5 @@
 // Reads and appends the ledger (R7): commissions are inserted once, entries only appended.
-import { and, eq, inArray } from 'drizzle-orm';
+import { and, eq, inArray, type SQL } from 'drizzle-orm';
 import type { Tx } from '../store/db.js';
 import { commissions, ledgerEntries } from '../store/schema.js';
 import { commissionRow, entryRow, toCommission, toEntry } from '../store/ledger-rows.js';
@@ -12,12 +12,23 @@ export async function appendLedger(
   entries: readonly LedgerEntry[],
   recordedAt: Date,
 ): Promise<void> {
+  for (const insert of ledgerInserts(tx, program, newCommissions, entries, recordedAt)) await tx.execute(insert);
+}
+
+/** The INSERTs of appendLedger as statements, for a caller that runs them with its other writes. */
+export function ledgerInserts(
+  tx: Tx,
+  program: { id: string; currency: string },
+  newCommissions: readonly Commission[],
+  entries: readonly LedgerEntry[],
+  recordedAt: Date,
+): SQL[] {
+  const statements: SQL[] = [];
   if (newCommissions.length > 0) {
-    await tx.insert(commissions).values(newCommissions.map((c) => commissionRow(c, program.id, program.currency, recordedAt)));
+    statements.push(tx.insert(commissions).values(newCommissions.map((c) => commissionRow(c, program.id, program.currency, recordedAt))).getSQL());
   }
-  if (entries.length > 0) {
-    await tx.insert(ledgerEntries).values(entries.map((e) => entryRow(e, program.id, recordedAt)));
-  }
+  if (entries.length > 0) statements.push(tx.insert(ledgerEntries).values(entries.map((e) => entryRow(e, program.id, recordedAt))).getSQL());
+  return statements;
 }
 
 export async function commissionsOfPayments(tx: Tx, programId: string, paymentIds: string[]): Promise<Commission[]> {

@@ -1,8 +1,7 @@
 // Bearer API keys (api.md "Auth"). Routes under /api/v1 need a key unless marked `public`.
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Api } from './types.js';
-import type { Database } from '../store/db.js';
-import { authenticateApiKey } from '../app/api-keys.js';
+import type { ApiKeyCache } from '../app/api-keys.js';
 import { problem, sendProblem } from './problem.js';
 import { notFound } from '../app/errors.js';
 
@@ -21,7 +20,7 @@ declare module 'fastify' {
   }
 }
 
-export function registerAuth(app: Api, database: Database): void {
+export function registerAuth(app: Api, apiKeys: ApiKeyCache): void {
   app.addHook('onRequest', async (request: FastifyRequest, reply: FastifyReply) => {
     if (request.routeOptions.config.public) return;
     if (!request.url.startsWith('/api/') || request.url.startsWith('/api/v1/docs')) return;
@@ -32,7 +31,7 @@ export function registerAuth(app: Api, database: Database): void {
       reply.header('www-authenticate', 'Bearer realm="affable"');
       return sendProblem(reply, problem(401, 'api_key_missing', 'Send your API key as "Authorization: Bearer <key>".'));
     }
-    const key = await authenticateApiKey(database, match[1]!);
+    const key = await apiKeys.authenticate(match[1]!);
     if (!key) {
       reply.header('www-authenticate', 'Bearer realm="affable", error="invalid_token"');
       return sendProblem(reply, problem(401, 'api_key_invalid', 'This API key is unknown or has been revoked.'));

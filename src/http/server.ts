@@ -91,7 +91,7 @@ export async function buildServer(options: ServerOptions): Promise<Api> {
 
   // Sessions first: a valid session cookie sets request.principal, and auth.ts then skips the API key.
   await registerSessions(app, context);
-  registerAuth(app, context.database);
+  registerAuth(app, context.apiKeyCache);
   registerIdempotency(app, context.database, context.clock);
 
   app.get('/api/v1/openapi.json', { config: { public: true }, schema: { hide: true } }, async () => app.swagger());

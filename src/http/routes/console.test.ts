@@ -10,6 +10,7 @@ import Fastify from 'fastify';
 import { countRows, makeTestApp, type TestApp } from '../../../test/support/app.js';
 import { scenario, type Scenario } from '../../../test/support/scenario.js';
 import { webRoutes } from './web.js';
+import { revokeApiKey } from '../../app/api-keys.js';
 import type { Api } from '../types.js';
 
 let t: TestApp;
@@ -41,6 +42,20 @@ describe('API keys', () => {
     expect((await t.call('POST', `/api/v1/api_keys/${key.id}/revoke`)).statusCode).toBe(200);
     expect((await use()).statusCode).toBe(401);
     expect((await t.call('POST', `/api/v1/api_keys/${key.id}/revoke`)).statusCode).toBe(404);
+  });
+
+  it('a key revoked elsewhere (the CLI, another node) stops working once the key cache’s TTL has passed', async () => {
+    const key = (await t.call('POST', '/api/v1/api_keys', { name: 'other-node' })).json();
+    const use = () => t.app.inject({ method: 'GET', url: '/api/v1/programs', headers: { authorization: `Bearer ${key.secret}` } });
+    expect((await use()).statusCode).toBe(200);
+    // What `npm run cli -- keys revoke` does: the row changes behind this process's back.
+    await t.database.transaction((tx) => revokeApiKey(tx, t.clock, key.id));
+    expect((await use()).statusCode).toBe(200); // remembered for at most the TTL
+    t.clock.advance(t.context.apiKeyCache.ttlMs + 1);
+    expect((await use()).statusCode).toBe(401);
+    // An unknown key is never remembered: each try asks the database.
+    const wrong = await t.app.inject({ method: 'GET', url: '/api/v1/programs', headers: { authorization: 'Bearer afk_not_a_key' } });
+    expect(wrong.statusCode).toBe(401);
   });
 
   it('refuses a nameless key (422) and writes nothing', async () => {

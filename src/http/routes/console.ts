@@ -84,6 +84,7 @@ export function consoleRoutes(app: Api, context: AppContext): void {
     { schema: { tags, summary: 'Revoke an API key', params: z.object({ id: z.string() }), response: { 200: z.object({ id: z.string(), revoked: z.literal(true) }) } } },
     async (request) => {
       await database.transaction((tx) => revokeApiKey(tx, clock, request.params.id));
+      context.apiKeyCache.clear(); // revoked now, not at the end of the cache's TTL
       return { id: request.params.id, revoked: true as const };
     },
   );
