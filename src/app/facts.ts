@@ -1,7 +1,7 @@
 // Loads the domain's facts for one event from the database (the app-layer twin of the replay's
 // in-memory FactStore in src/domain/engine.ts). Every function reads through the transaction.
 import { and, eq, inArray, sql, type SQL } from 'drizzle-orm';
-import type { Tx } from '../store/db.js';
+import { runsAlone, type Tx } from '../store/db.js';
 import { clicks, links, payments, refunds, subscriptions } from '../store/schema.js';
 import {
   normaliseEmail,
@@ -246,6 +246,7 @@ export async function lockAffiliateBook(tx: Tx, programId: string, affiliateId: 
  * subscription's events). PostgreSQL advisory locks; PGlite has a single connection anyway.
  */
 export async function advisoryLock(tx: Tx, key: string): Promise<void> {
+  if (runsAlone(tx)) return; // PGlite: one transaction at a time already
   await tx.execute(sql`select pg_advisory_xact_lock(hashtextextended(${key}, 0))`);
 }
 

@@ -37,6 +37,14 @@ export interface Database {
   readonly pool?: pg.Pool;
 }
 
+/** Transactions that run alone (PGlite's, serialised above): a lock inside one can never be contended. */
+const serialTransactions = new WeakSet<Tx>();
+
+/** True when no other transaction can run while `tx` is open, so advisory locks may be skipped. */
+export function runsAlone(tx: Tx): boolean {
+  return serialTransactions.has(tx);
+}
+
 export interface OpenOptions {
   databaseUrl?: string | undefined;
   dataDir?: string | undefined; // PGlite: a directory; undefined = in memory
@@ -83,7 +91,12 @@ async function openPglite(dataDir: string | undefined, loadDataDir: Blob | undef
   // its statements into an open one (PGlite would otherwise run them inside it).
   let tail: Promise<unknown> = Promise.resolve();
   const transaction = <T>(work: (tx: Tx) => Promise<T>): Promise<T> => {
-    const run = tail.then(() => db.transaction(work));
+    const run = tail.then(() =>
+      db.transaction((tx) => {
+        serialTransactions.add(tx);
+        return work(tx);
+      }),
+    );
     tail = run.catch(() => undefined);
     return run;
   };
