@@ -370,7 +370,7 @@ async function applyRefund(tx: Tx, program: ProgramRow, input: EventInput, at: n
   const affected = await commissionsOfPayments(tx, program.id, [row.externalId]);
   const commissionIds = affected.map((c) => c.id);
   const entries = await entriesOf(tx, commissionIds);
-  // Already fully refunded: nothing more to take back.
+  // Already fully refunded: nothing more to take back (and the entries just read are the ledger's, in its order).
   if (amount <= 0) return { commissionIds, known: { commissions: affected, entries }, reasons: [], writes: [] };
   const reversals = reversalsForRefund({
     commissions: affected,
@@ -393,9 +393,10 @@ async function applyRefund(tx: Tx, program: ProgramRow, input: EventInput, at: n
       createdAt: recordedAt,
     })
     .getSQL();
+  // The answer reads the commissions back after the writes: the ledger orders entries that share
+  // an instant by when they were recorded and their id, which only the database knows for the old ones.
   return {
     commissionIds,
-    known: { commissions: affected, entries: [...entries, ...reversals] },
     reasons: [],
     writes: [refund, ...ledgerInserts(tx, program, [], reversals, recordedAt)],
   };
