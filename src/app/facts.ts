@@ -263,11 +263,22 @@ export interface AffiliateBook {
   fingerprints: Set<string>;
 }
 
+/** Columns as arrays: a big seller's book is tens of thousands of sales, and JSON objects per row cost several times more. */
 interface BookJson {
-  sales: Array<{ payment_id: string; customer_id: string; amount: number; paid_at: string }>;
-  refunds: Array<{ payment_id: string; amount: number; at: string }>;
+  sale_ids: string[];
+  sale_customers: string[];
+  sale_amounts: number[];
+  sale_paid_ms: number[];
+  refund_payments: string[];
+  refund_amounts: number[];
+  refund_at_ms: number[];
   fingerprints: string[];
 }
+
+/** Epoch milliseconds of a timestamptz, truncated as a Date read by either driver truncates microseconds. */
+const epochMs = (column: SQL) => sql`trunc(extract(epoch from ${column}) * 1000)::bigint`;
+/** Each column array is aggregated in the same order (a unique key last), so index i is one row; refunds in the order they happened. */
+const refundOrder = sql`order by at, created_at, id`;
 
 /**
  * R5.1 and R4.5 in one query: an affiliate's sales that may still count at `at` with their
@@ -280,13 +291,18 @@ export async function loadAffiliateBook(tx: Tx, programId: string, affiliateId: 
     sql`with sales as (
         select external_id, customer_id, amount, paid_at from payments
         where program_id = ${programId} and sale_affiliate_id = ${affiliateId} and paid_at >= ${salesHorizon(at, holdDays).toISOString()}::timestamptz
+      ), sale_refunds as (
+        select r.id, r.payment_id, r.amount, r.at, r.created_at from refunds r join sales on sales.external_id = r.payment_id
+        where r.program_id = ${programId}
       )
       select json_build_object(
-        'sales', coalesce((select json_agg(json_build_object('payment_id', external_id, 'customer_id', customer_id, 'amount', amount, 'paid_at', paid_at)) from sales), '[]'::json),
-        'refunds', coalesce((
-          select json_agg(json_build_object('payment_id', r.payment_id, 'amount', r.amount, 'at', r.at) order by r.at, r.created_at)
-          from refunds r join sales on sales.external_id = r.payment_id where r.program_id = ${programId}
-        ), '[]'::json),
+        'sale_ids', coalesce((select json_agg(external_id order by external_id) from sales), '[]'::json),
+        'sale_customers', coalesce((select json_agg(customer_id order by external_id) from sales), '[]'::json),
+        'sale_amounts', coalesce((select json_agg(amount order by external_id) from sales), '[]'::json),
+        'sale_paid_ms', coalesce((select json_agg(${epochMs(sql`paid_at`)} order by external_id) from sales), '[]'::json),
+        'refund_payments', coalesce((select json_agg(payment_id ${refundOrder}) from sale_refunds), '[]'::json),
+        'refund_amounts', coalesce((select json_agg(amount ${refundOrder}) from sale_refunds), '[]'::json),
+        'refund_at_ms', coalesce((select json_agg(${epochMs(sql`at`)} ${refundOrder}) from sale_refunds), '[]'::json),
         'fingerprints', coalesce((
           select json_agg(distinct fingerprint) from payments
           where ${withFingerprints} and program_id = ${programId} and payer_affiliate_id = ${affiliateId} and fingerprint is not null
@@ -294,13 +310,17 @@ export async function loadAffiliateBook(tx: Tx, programId: string, affiliateId: 
       )`,
   );
   const refundsByPayment = new Map<string, RefundFact[]>();
-  for (const r of doc.refunds) refundsByPayment.set(r.payment_id, [...(refundsByPayment.get(r.payment_id) ?? []), { amountMinor: r.amount, at: Date.parse(r.at) }]);
-  const sales: SaleFact[] = doc.sales.map((r) => ({
-    paymentId: r.payment_id,
-    customerId: r.customer_id,
-    amountMinor: r.amount,
-    paidAt: Date.parse(r.paid_at),
-    refunds: [...(refundsByPayment.get(r.payment_id) ?? [])],
+  doc.refund_payments.forEach((paymentId, i) => {
+    const list = refundsByPayment.get(paymentId) ?? [];
+    list.push({ amountMinor: doc.refund_amounts[i]!, at: doc.refund_at_ms[i]! });
+    refundsByPayment.set(paymentId, list);
+  });
+  const sales: SaleFact[] = doc.sale_ids.map((paymentId, i) => ({
+    paymentId,
+    customerId: doc.sale_customers[i]!,
+    amountMinor: doc.sale_amounts[i]!,
+    paidAt: doc.sale_paid_ms[i]!,
+    refunds: [...(refundsByPayment.get(paymentId) ?? [])],
   }));
   return { book: SalesBook.from(sales), fingerprints: new Set(doc.fingerprints) };
 }
