@@ -53,7 +53,8 @@ async function addClicks(url: string, affiliates: number, slug: string): Promise
       );
       console.log(`  clicks: ${to} of ${CLICKS} (${((performance.now() - started) / 1000).toFixed(0)} s)`);
     }
-    await client.query('vacuum analyze clicks');
+    // The clicks_count_by_link trigger has upserted link_click_counts once per chunk: vacuum both.
+    await client.query('vacuum analyze clicks, link_click_counts');
     return (performance.now() - started) / 1000;
   } finally {
     await client.end();
@@ -124,12 +125,22 @@ async function explainHot(url: string, slug: string): Promise<string[]> {
       const rows = (await client.query<{ 'QUERY PLAN': string }>(`explain (analyze, buffers off, timing off, summary on) ${text}`, params)).rows;
       plans.push(`plan of ${label} for the biggest seller: ${rows.map((r) => r['QUERY PLAN'].trim()).join(' | ')}`);
     };
+    await explain('the links click counts (linkStats)', 'select link_id, clicks from link_click_counts where program_id = $1 and affiliate_id = $2', [program, top]);
+    // As balanceOf sends it: "at most now" is "before now's next millisecond" (now: the test clock's).
+    const next = (
+      await client.query<{ next: Date }>(
+        `select t.frozen_time + interval '1 millisecond' as next from programs p join test_clocks t on t.id = p.test_clock_id where p.id = $1`,
+        [program],
+      )
+    ).rows[0]!.next;
     await explain(
-      'the links click count (linkStats)',
-      'select link_id, count(*)::int from clicks where program_id = $1 and affiliate_id = $2 and is_bot = false group by link_id',
-      [program, top],
+      'the balance sums (balanceOf)',
+      `select coalesce(sum(e.amount) filter (where c.due_at >= $3), 0), coalesce(sum(e.amount) filter (where c.due_at < $3), 0),
+              coalesce(sum(-e.amount) filter (where e.type = 'payout'), 0)
+       from ledger_entries e join commissions c on c.id = e.commission_id
+       where e.program_id = $1 and e.affiliate_id = $2 and e.at < $3 and c.program_id = $1 and c.affiliate_id = $2`,
+      [program, top, next],
     );
-    await explain('the balance ledger read (affiliateLedger, entries)', 'select * from ledger_entries where program_id = $1 and affiliate_id = $2', [program, top]);
     return plans;
   } finally {
     await client.end();

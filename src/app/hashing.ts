@@ -1,7 +1,7 @@
 // Secrets at rest. Passwords and security answers: argon2id (@node-rs/argon2, OWASP parameters).
 // API keys and one-time tokens are 160+ bits of randomness, so a plain SHA-256 is enough and lets
 // us look them up by hash.
-import { createHash } from 'node:crypto';
+import { hash as digest } from 'node:crypto';
 import { hash, verify } from '@node-rs/argon2';
 
 // `Algorithm.Argon2id` is an ambient const enum (2) that isolated modules cannot read.
@@ -19,6 +19,7 @@ export async function verifyPassword(stored: string, password: string): Promise<
   }
 }
 
+/** Hex SHA-256 in one call (no Hash object: half the cost, and the click redirect hashes every address). */
 export function sha256(text: string): string {
-  return createHash('sha256').update(text).digest('hex');
+  return digest('sha256', text, 'hex');
 }

@@ -1,8 +1,8 @@
 // Links (R9.1, api.md): each approved enrolment has a main link and a JV (recruiting) link;
 // affiliates add named tracking links. Codes are short, random and unique.
-import { and, eq, sql } from 'drizzle-orm';
+import { and, eq, isNotNull, sql } from 'drizzle-orm';
 import type { Tx } from '../store/db.js';
-import { applications, clicks, links, payments } from '../store/schema.js';
+import { applications, linkClickCounts, links, payments } from '../store/schema.js';
 import { newId, randomToken } from '../store/ids.js';
 import type { Clock } from './clock.js';
 import { conflict } from './errors.js';
@@ -73,17 +73,20 @@ export async function linksOf(tx: Tx, clock: Clock, slug: string, affiliateId: s
   };
 }
 
-/** R9.1: clicks (humans only) and sales per link. Sales are credited to the link of the binding click or code. */
+/**
+ * R9.1: clicks (humans only) and sales per link. Sales are credited to the link of the binding click or code.
+ * Clicks come from their per-link counts (link_click_counts, kept in every click insert): a big
+ * seller has hundreds of thousands of clicks but one row per link.
+ */
 async function linkStats(tx: Tx, programId: string, affiliateId: string): Promise<Map<string, { clicks: number; sales: number }>> {
   const clickRows = await tx
-    .select({ linkId: clicks.linkId, n: sql<number>`count(*)::int` })
-    .from(clicks)
-    .where(and(eq(clicks.programId, programId), eq(clicks.affiliateId, affiliateId), eq(clicks.isBot, false)))
-    .groupBy(clicks.linkId);
+    .select({ linkId: linkClickCounts.linkId, n: linkClickCounts.clicks })
+    .from(linkClickCounts)
+    .where(and(eq(linkClickCounts.programId, programId), eq(linkClickCounts.affiliateId, affiliateId)));
   const saleRows = await tx
     .select({ linkId: payments.linkId, n: sql<number>`count(*)::int` })
     .from(payments)
-    .where(and(eq(payments.programId, programId), eq(payments.saleAffiliateId, affiliateId)))
+    .where(and(eq(payments.programId, programId), eq(payments.saleAffiliateId, affiliateId), isNotNull(payments.linkId)))
     .groupBy(payments.linkId);
   const stats = new Map<string, { clicks: number; sales: number }>();
   for (const r of clickRows) stats.set(r.linkId, { clicks: Number(r.n), sales: 0 });

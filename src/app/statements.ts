@@ -1,12 +1,11 @@
 // Reading money (api.md "Reading money", R5.6, R6.3, R7): balances, tier cards, commissions with
 // their explanations, JV analytics. Every figure is derived from the ledger and the clock at read
 // time, so no read shows a stale state (a commission becomes due the moment the clock passes its hold).
-import { and, desc, eq, inArray, lt, or, sql } from 'drizzle-orm';
+import { and, desc, eq, inArray, lt, or, sql, type SQL } from 'drizzle-orm';
 import type { Tx } from '../store/db.js';
-import { affiliates, applications, clicks, commissions, payments } from '../store/schema.js';
+import { affiliates, applications, commissions, ledgerEntries, linkClickCounts, payments } from '../store/schema.js';
 import { toCommission } from '../store/ledger-rows.js';
 import {
-  balances,
   commissionState,
   commissionTotals,
   explain,
@@ -147,10 +146,40 @@ export async function listCommissions(tx: Tx, program: ProgramRow, filter: Commi
   }
 }
 
-/** R7.1 balances of one affiliate in one program at the program's now. */
+/**
+ * R7.1 balances of one affiliate in one program at the program's now: the domain's `balances` over
+ * the affiliate's ledger (`affiliateLedger`), summed by the database instead of loading every
+ * commission and entry (the biggest sellers have tens of thousands; statements.test.ts proves the two
+ * equal over random ledgers on both backends). Both sides are read from the affiliate's covering
+ * indexes (commissions_affiliate, ledger_entries_affiliate) without touching the tables.
+ */
 export async function balanceOf(tx: Tx, program: ProgramRow, affiliateId: string, now: Date): Promise<Balance> {
-  const ledger = await affiliateLedger(tx, program.id, affiliateId);
-  return balances(ledger.entries, ledger.commissions, now.getTime());
+  // The domain compares whole milliseconds (an entry counts when at ≤ now; a commission is due when
+  // now ≥ dueAt) and timestamptz keeps microseconds that the drivers truncate on reading, so
+  // "at most now" is "before the next millisecond".
+  const nextMs = sql`${new Date(now.getTime() + 1).toISOString()}::timestamptz`;
+  const sum = (amount: SQL, filter: SQL) => sql<number>`coalesce(sum(${amount}) filter (where ${filter}), 0)`.mapWith(Number);
+  const rows = await tx
+    .select({
+      reserve: sum(sql`${ledgerEntries.amount}`, sql`${commissions.dueAt} >= ${nextMs}`),
+      due: sum(sql`${ledgerEntries.amount}`, sql`${commissions.dueAt} < ${nextMs}`),
+      // Paid is what payouts actually sent: the payout entries, negated (R7.1).
+      paid: sum(sql`-${ledgerEntries.amount}`, sql`${ledgerEntries.type} = 'payout'`),
+    })
+    .from(ledgerEntries)
+    .innerJoin(commissions, eq(commissions.id, ledgerEntries.commissionId))
+    .where(
+      and(
+        eq(ledgerEntries.programId, program.id),
+        eq(ledgerEntries.affiliateId, affiliateId),
+        sql`${ledgerEntries.at} < ${nextMs}`,
+        // The domain sums only entries of the commissions it was given: the affiliate's in the program.
+        eq(commissions.programId, program.id),
+        eq(commissions.affiliateId, affiliateId),
+      ),
+    );
+  const row = rows[0]!;
+  return { reserve: row.reserve, due: row.due, paid: row.paid };
 }
 
 /** R5.6: the tier card. */
@@ -186,11 +215,12 @@ export async function recruitsOf(tx: Tx, program: ProgramRow, recruiterId: strin
     .where(and(eq(applications.programId, program.id), inArray(applications.affiliateId, ids)))
     .orderBy(applications.createdAt);
   const status = new Map(statusRows.map((r) => [r.affiliateId, r.status]));
+  // Human clicks from the per-link counts (link_click_counts), summed over each recruit's links.
   const clickRows = await tx
-    .select({ affiliateId: clicks.affiliateId, n: sql<number>`count(*)::int` })
-    .from(clicks)
-    .where(and(eq(clicks.programId, program.id), inArray(clicks.affiliateId, ids), eq(clicks.isBot, false)))
-    .groupBy(clicks.affiliateId);
+    .select({ affiliateId: linkClickCounts.affiliateId, n: sql<number>`sum(${linkClickCounts.clicks})`.mapWith(Number) })
+    .from(linkClickCounts)
+    .where(and(eq(linkClickCounts.programId, program.id), inArray(linkClickCounts.affiliateId, ids)))
+    .groupBy(linkClickCounts.affiliateId);
   const saleRows = await tx
     .select({ affiliateId: payments.saleAffiliateId, n: sql<number>`count(*)::int` })
     .from(payments)

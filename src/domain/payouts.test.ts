@@ -1,10 +1,12 @@
 // Proves R8: the page's own example (R8.2), the cutoff, netting, no minimum, withholding for a
-// missing tax form or PayPal account with nothing lost (R8.3), and failed items staying due (R8.4).
+// missing tax form or PayPal account with nothing lost (R8.3), failed items staying due (R8.4), and
+// that composing from pre-summed outstanding amounts, with what the run skips left out, is the same run.
 import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
 import { replay } from './engine.js';
 import { InvariantError, isDomainError } from './errors.js';
 import { balances } from './ledger.js';
-import { assertMonthStarted, composePayoutRun, payoutEntries } from './payouts.js';
+import { assertMonthStarted, composePayoutRun, composePayoutRunFromOutstanding, outstandingOf, payoutEntries } from './payouts.js';
 import { affiliate, click, flatPlan, history, kartra, ofAffiliate, only, paid, payoutRun, refunded, t } from './test-helpers.js';
 
 const program = kartra({ plan: flatPlan(8000) });
@@ -149,5 +151,51 @@ describe('R8.4 failed items append nothing and return to due', () => {
     expect(payoutEntries(item, { runId: 'r', at: commission.dueAt, commissions: new Map([[commission.id, commission]]) })).toEqual([
       { id: `ent_${commission.id}.payout.r`, commissionId: commission.id, affiliateId: 'aff_a', type: 'payout', amountMinor: -8000, at: commission.dueAt, reason: 'payout', ref: 'r' },
     ]);
+  });
+});
+
+describe('composing from outstanding amounts (what the app sums in SQL)', () => {
+  const affiliates = [affiliate('aff_a'), affiliate('aff_b', { payoutAccount: null }), affiliate('aff_c')];
+  const result = replay(
+    history(
+      affiliates,
+      [
+        ...sale('pay_1', 'aff_a', t('2027-01-03'), 10_000),
+        ...sale('pay_2', 'aff_b', t('2027-01-05'), 7_000),
+        ...sale('pay_3', 'aff_c', t('2027-01-20'), 3_000), // due Mar 6: after the March cutoff
+        ...sale('pay_4', 'aff_a', t('2027-02-01'), 1), // one cent's commission rounds to 1
+        ...sale('pay_5', 'aff_c', t('2027-03-01'), 20_000),
+        refunded('pay_5', t('2027-03-02')), // reversed in reserve: outstanding 0
+        payoutRun('2027-03', t('2027-03-15')),
+        refunded('pay_1', t('2027-03-20'), 4_000), // a partial clawback of a paid commission
+        ...sale('pay_6', 'aff_c', t('2027-05-01'), 5_000),
+      ],
+      program,
+    ),
+  );
+  const months = ['2027-03', '2027-04', '2027-05', '2027-06', '2027-07'];
+
+  it('outstandingOf sums every entry of each commission, clawbacks included', () => {
+    const byPayment = new Map(outstandingOf(result.commissions, result.entries).map((o) => [result.commissions.find((c) => c.id === o.commissionId)!.paymentId, o.outstandingMinor]));
+    expect(Object.fromEntries(byPayment)).toEqual({ pay_1: -3200, pay_2: 5600, pay_3: 2400, pay_4: 1, pay_5: 0, pay_6: 4000 });
+  });
+
+  it('leaving out any commission the run would skip (settled, due later, locked) changes nothing', () => {
+    fc.assert(
+      fc.property(fc.constantFrom(...months), fc.array(fc.boolean(), { minLength: 12, maxLength: 12 }), fc.array(fc.boolean(), { minLength: 12, maxLength: 12 }), (month, drop, lock) => {
+        const locked = result.commissions.filter((_, index) => lock[index]).map((c) => c.id);
+        const full = composePayoutRun({ month, commissions: result.commissions, entries: result.entries, affiliates: result.payees, lockedCommissionIds: locked });
+        const cutoff = t(`${month}-01`);
+        const skipped = (o: ReturnType<typeof outstandingOf>[number]) => o.outstandingMinor === 0 || o.dueAt >= cutoff || o.status !== 'active' || locked.includes(o.commissionId);
+        const narrowed = outstandingOf(result.commissions, result.entries).filter((o, index) => !(drop[index] && skipped(o)));
+        expect(composePayoutRunFromOutstanding({ month, outstanding: narrowed, affiliates: result.payees, lockedCommissionIds: locked })).toEqual(full);
+      }),
+      { numRuns: 200 },
+    );
+  });
+
+  it('a commission offered twice is a broken invariant, not a double payment', () => {
+    const outstanding = outstandingOf(result.commissions, result.entries);
+    expect(() => composePayoutRunFromOutstanding({ month: '2027-07', outstanding: [...outstanding, outstanding[0]!], affiliates: result.payees })).toThrow(InvariantError);
   });
 });

@@ -59,27 +59,83 @@ export function assertMonthStarted(month: Month, now: Instant): void {
 }
 
 /**
+ * One commission as a payout run sees it: whose it is, whether it is active, when it became due,
+ * and its outstanding amount (Σ of all its entries, R7.1: earned − reversed − paid; negative for a
+ * clawback of a paid commission).
+ */
+export interface OutstandingCommission {
+  commissionId: string;
+  affiliateId: string;
+  status: Commission['status'];
+  dueAt: Instant;
+  outstandingMinor: MinorUnits;
+}
+
+export interface OutstandingRunInput {
+  month: Month;
+  /**
+   * Commissions with their outstanding amounts. A store may leave out any commission the run
+   * would skip anyway (not active, due on or after the cutoff, locked, or outstanding 0): every
+   * rule is applied here again, so leaving one out can never change the run, only its cost.
+   */
+  outstanding: readonly OutstandingCommission[];
+  /** R8.3 facts per affiliate; an affiliate missing here is withheld for both reasons. */
+  affiliates: readonly PayeeFact[];
+  /** Commissions already in an unfinished run's items: left out so nothing is paid twice. */
+  lockedCommissionIds?: Iterable<string>;
+}
+
+/**
+ * R7.1: each commission's outstanding amount, the sum of all its entries, in the order given.
+ * @example outstandingOf([commission], [earnEntry(commission)]) // [{ commissionId, affiliateId, status: 'active', dueAt, outstandingMinor: commission.amountMinor }]
+ */
+export function outstandingOf(commissions: readonly Commission[], entries: readonly LedgerEntry[]): OutstandingCommission[] {
+  const sums = new Map<string, MinorUnits>();
+  for (const entry of entries) sums.set(entry.commissionId, (sums.get(entry.commissionId) ?? 0) + entry.amountMinor);
+  return commissions.map((commission) => ({
+    commissionId: commission.id,
+    affiliateId: commission.affiliateId,
+    status: commission.status,
+    dueAt: commission.dueAt,
+    outstandingMinor: sums.get(commission.id) ?? 0,
+  }));
+}
+
+/**
+ * R8.1–R8.3: composes the run of `month` from the whole ledger (the replay and tests hold it in
+ * memory; the app sums entries in SQL and calls `composePayoutRunFromOutstanding` directly).
+ * @example composePayoutRun({ month: '2027-03', commissions, entries, affiliates }) // { items: [...], withheld: [...] }
+ */
+export function composePayoutRun(input: PayoutRunInput): PayoutRun {
+  return composePayoutRunFromOutstanding({
+    month: input.month,
+    outstanding: outstandingOf(input.commissions, input.entries),
+    affiliates: input.affiliates,
+    ...(input.lockedCommissionIds ? { lockedCommissionIds: input.lockedCommissionIds } : {}),
+  });
+}
+
+/**
  * R8.1–R8.3: composes the run of `month`. Per affiliate, it sums the outstanding amount of every
  * commission that became due before the month's first day (R8.2: due Feb 17 → March run; due
  * Mar 3 → April run), clawbacks (negative outstanding, R7.1) included; no minimum; a net ≤ 0 gives
  * no item (it carries). Affiliates without a complete tax form or a payout account are withheld,
- * their due waiting for a later run (nothing is lost).
- * @example composePayoutRun({ month: '2027-03', commissions, entries, affiliates }) // { items: [...], withheld: [...] }
+ * their due waiting for a later run (nothing is lost). Lines are listed oldest due first.
+ * @example composePayoutRunFromOutstanding({ month: '2027-03', outstanding: outstandingOf(commissions, entries), affiliates }) // { items: [...], withheld: [...] }
  */
-export function composePayoutRun(input: PayoutRunInput): PayoutRun {
+export function composePayoutRunFromOutstanding(input: OutstandingRunInput): PayoutRun {
   const cutoff = monthStart(input.month);
   const locked = new Set(input.lockedCommissionIds ?? []);
-  const outstanding = new Map<string, MinorUnits>();
-  for (const entry of input.entries) outstanding.set(entry.commissionId, (outstanding.get(entry.commissionId) ?? 0) + entry.amountMinor);
 
   // Lines carry their due instant while composing so an item lists its commissions oldest first.
   const linesByAffiliate = new Map<string, (PayoutLine & { dueAt: Instant })[]>();
-  for (const commission of input.commissions) {
-    if (commission.status !== 'active' || commission.dueAt >= cutoff || locked.has(commission.id)) continue;
-    const amountMinor = outstanding.get(commission.id) ?? 0;
+  for (const commission of input.outstanding) {
+    invariant(Number.isSafeInteger(commission.outstandingMinor), `Commission ${commission.commissionId} has an invalid outstanding amount.`);
+    if (commission.status !== 'active' || commission.dueAt >= cutoff || (locked.size > 0 && locked.has(commission.commissionId))) continue;
+    const amountMinor = commission.outstandingMinor;
     if (amountMinor === 0) continue;
     const lines = linesByAffiliate.get(commission.affiliateId);
-    const line = { commissionId: commission.id, amountMinor, dueAt: commission.dueAt };
+    const line = { commissionId: commission.commissionId, amountMinor, dueAt: commission.dueAt };
     if (lines) lines.push(line);
     else linesByAffiliate.set(commission.affiliateId, [line]);
   }
@@ -91,11 +147,19 @@ export function composePayoutRun(input: PayoutRunInput): PayoutRun {
   const affiliateIds = [...linesByAffiliate.keys()].sort();
   for (const affiliateId of affiliateIds) {
     const sorted = (linesByAffiliate.get(affiliateId) ?? []).sort((a, b) => a.dueAt - b.dueAt || (a.commissionId < b.commissionId ? -1 : a.commissionId > b.commissionId ? 1 : 0));
-    const lines: PayoutLine[] = sorted.map((line) => ({ commissionId: line.commissionId, amountMinor: line.amountMinor }));
+    const lines: PayoutLine[] = [];
+    const commissionIds: string[] = [];
     let net = 0;
-    for (const line of lines) net += line.amountMinor;
+    for (let index = 0; index < sorted.length; index += 1) {
+      const line = sorted[index] as PayoutLine & { dueAt: Instant };
+      // Style §5: a commission offered twice would be paid twice. Sorted by (due, id), copies of
+      // one commission's row (a join that fans out) sit side by side.
+      invariant(index === 0 || (sorted[index - 1] as PayoutLine).commissionId !== line.commissionId, `Commission ${line.commissionId} is offered to the run twice.`);
+      lines.push({ commissionId: line.commissionId, amountMinor: line.amountMinor });
+      commissionIds.push(line.commissionId);
+      net += line.amountMinor;
+    }
     if (net <= 0) continue; // R8.1: nothing to pay; the negative balance carries to later runs.
-    const commissionIds = lines.map((line) => line.commissionId);
     const payee = payees.get(affiliateId);
     const reasons: WithholdReason[] = [];
     if (!payee?.taxFormComplete) reasons.push('tax_form_missing');

@@ -1,7 +1,13 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash, randomFillSync } from 'node:crypto';
 import type { IdSource } from '../domain/index.js';
 
 const ALPHABET = '0123456789abcdefghijklmnopqrstuvwxyz';
+
+// Random bytes come from a pool refilled 4 KiB at a time, each byte used once (as Node's own
+// randomUUID does): one CSPRNG call per ~150 ids instead of one per id, which was 6% of the
+// click redirect's CPU.
+const pool = Buffer.alloc(4096);
+let poolOffset = pool.length;
 
 /** A random, unguessable id with a type prefix: `newId('aff')` → `aff_k3j9…` (Stripe style). */
 export function newId(prefix: string, length = 20): string {
@@ -12,10 +18,13 @@ export function newId(prefix: string, length = 20): string {
 export function randomToken(length: number): string {
   let out = '';
   while (out.length < length) {
-    for (const byte of randomBytes(length * 2)) {
-      if (byte < 252) out += ALPHABET[byte % 36];
-      if (out.length === length) break;
+    if (poolOffset === pool.length) {
+      randomFillSync(pool);
+      poolOffset = 0;
     }
+    const byte = pool[poolOffset++]!;
+    // 252 = 7 × 36: bytes above it are dropped so that every character is equally likely.
+    if (byte < 252) out += ALPHABET[byte % 36];
   }
   return out;
 }

@@ -111,6 +111,9 @@ export const applications = pgTable(
       .on(t.programId, t.affiliateId)
       .where(sql`status in ('pending', 'approved', 'dismissed')`),
     index('applications_program_status').on(t.programId, t.status, t.createdAt),
+    // An affiliate's latest application per program (their enrolment: links, the link cache, events)
+    // and all of an affiliate's applications, without scanning the program's.
+    index('applications_affiliate').on(t.affiliateId, t.programId, t.createdAt),
   ],
 );
 
@@ -175,6 +178,24 @@ export const clicks = pgTable(
   ],
 );
 
+/**
+ * Human clicks per link (R9.1): a projection of `clicks` that the database keeps in the statement
+ * that inserts them (the statement trigger `clicks_count_by_link`, drizzle/0003), so the links page
+ * reads a row per link instead of counting a big seller's hundreds of thousands of clicks. `clicks`
+ * is append-only, so the projection only ever adds; links.test.ts proves it equal to a count of
+ * the clicks. Bots are never counted.
+ */
+export const linkClickCounts = pgTable(
+  'link_click_counts',
+  {
+    programId: text('program_id').notNull(),
+    affiliateId: text('affiliate_id').notNull(),
+    linkId: text('link_id').notNull(),
+    clicks: bigint('clicks', { mode: 'number' }).notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.programId, t.affiliateId, t.linkId] })],
+);
+
 // ---------------------------------------------------------------------------------------------
 // Billing facts (R3, R4): what the merchant's billing told us, keyed by the merchant's ids.
 
@@ -237,6 +258,8 @@ export const payments = pgTable(
     primaryKey({ columns: [t.programId, t.externalId] }),
     index('payments_sale_affiliate').on(t.programId, t.saleAffiliateId, t.paidAt),
     index('payments_payer').on(t.programId, t.payerAffiliateId),
+    // R9.1: sales per link of one affiliate (the links page) as an index-only scan.
+    index('payments_sale_link').on(t.programId, t.saleAffiliateId, t.linkId).where(sql`link_id is not null`),
   ],
 );
 
@@ -281,9 +304,15 @@ export const commissions = pgTable(
     createdAt: instant('created_at').notNull(),
   },
   (t) => [
-    index('commissions_affiliate').on(t.programId, t.affiliateId, t.earnedAt),
+    // An affiliate's commissions newest first (id breaks ties, as the list's cursor does), carrying
+    // what their balance needs (id, due_at) so that it reads no commission row.
+    index('commissions_affiliate').on(t.programId, t.affiliateId, t.earnedAt, t.id, t.dueAt),
     index('commissions_payment').on(t.programId, t.paymentId),
     index('commissions_due').on(t.programId, t.dueAt),
+    // R8.1 payout runs: a program's commissions in id order with what a run filters and groups
+    // by, read as an index-only scan and merge-joined with ledger_entries_outstanding. (Key
+    // columns after the unique id act as INCLUDE, which drizzle-kit cannot express.)
+    index('commissions_outstanding').on(t.programId, t.id, t.affiliateId, t.status, t.dueAt),
   ],
 );
 
@@ -301,7 +330,14 @@ export const ledgerEntries = pgTable(
     ref: text('ref'),
     createdAt: instant('created_at').notNull(),
   },
-  (t) => [index('ledger_entries_commission').on(t.commissionId), index('ledger_entries_affiliate').on(t.programId, t.affiliateId, t.at)],
+  (t) => [
+    index('ledger_entries_commission').on(t.commissionId),
+    // An affiliate's entries carrying what their balance sums (R7.1), read without an entry row.
+    index('ledger_entries_affiliate').on(t.programId, t.affiliateId, t.at, t.commissionId, t.type, t.amount),
+    // R7.1/R8.1: each commission's outstanding amount (Σ entries) for a whole program, summed in
+    // commission order from the index alone (payout runs read no entry row).
+    index('ledger_entries_outstanding').on(t.programId, t.commissionId, t.amount),
+  ],
 );
 
 // ---------------------------------------------------------------------------------------------
@@ -365,7 +401,12 @@ export const payoutItems = pgTable(
     createdAt: instant('created_at').notNull(),
     updatedAt: instant('updated_at').notNull(),
   },
-  (t) => [uniqueIndex('payout_items_run_affiliate').on(t.runId, t.affiliateId)],
+  (t) => [
+    uniqueIndex('payout_items_run_affiliate').on(t.runId, t.affiliateId),
+    // A new run leaves out the commissions of unfinished items (R8.4): it reads the pending items
+    // only, not every item of every month paid so far (tens of thousands a month at 100k affiliates).
+    index('payout_items_pending').on(t.programId).where(sql`status = 'pending'`),
+  ],
 );
 
 /** Outgoing mail: written in the transaction that decides to send it, delivered after commit. */

@@ -2,6 +2,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { countRows, makeTestApp, TEST_PUBLIC_URL, type TestApp } from '../../../test/support/app.js';
 import { scenario, type Scenario } from '../../../test/support/scenario.js';
+import { landingTarget } from './tracking.js';
 
 let t: TestApp;
 let s: Scenario;
@@ -59,12 +60,25 @@ describe('the redirect (R2.1, R2.3)', () => {
     expect(url.origin + url.pathname).toBe('https://merchant.example/start');
     expect(url.searchParams.get('utm')).toBe('x');
     expect(c.clickId).toMatch(/^clk_/);
-    expect(c.cookie).toContain(`aff_click=${c.clickId}`);
-    expect(c.cookie).toContain(`Max-Age=${30 * 86400}`);
-    expect(c.cookie).toContain('HttpOnly');
-    expect(c.cookie).toContain('SameSite=Lax');
-    expect(c.cookie).toContain('Path=/');
+    expect(c.location).toBe(`https://merchant.example/start?utm=x&aff_click=${c.clickId}`);
+    expect(c.cookie).toBe(`aff_click=${c.clickId}; Max-Age=${30 * 86400}; Path=/; HttpOnly; SameSite=Lax`);
+    // The route writes the header itself; it is what reply.setCookie would have sent.
+    expect(c.cookie).toBe(t.app.serializeCookie('aff_click', c.clickId!, { maxAge: 30 * 86400, httpOnly: true, sameSite: 'lax', path: '/' }));
     expect(await countRows(t.database, 'clicks')).toBe(before + 1);
+  });
+
+  it.each([
+    'https://merchant.example/start?utm=x',
+    'https://merchant.example',
+    'https://Merchant.Example:443/a%20b/?q=a+b&r=%2F&s=caf%C3%A9#top',
+    'https://merchant.example/x?aff_click=old&y=1&aff_click=older',
+    'https://merchant.example/?#aff_click=x',
+    'https://bücher.example/seite?x=y z',
+  ])('puts the click id in %s as URLSearchParams.set would', (landingUrl) => {
+    const expected = new URL(landingUrl);
+    expected.searchParams.set('aff_click', 'clk_0123456789abcdefghij');
+    expect(landingTarget(landingUrl).withClick('clk_0123456789abcdefghij')).toBe(expected.toString());
+    expect(landingTarget(landingUrl).plain).toBe(new URL(landingUrl).toString());
   });
 
   it('records bots and prefetchers as such, with no cookie and no credit', async () => {
@@ -99,9 +113,11 @@ describe('the redirect (R2.1, R2.3)', () => {
     const jv = await t.app.inject({ method: 'GET', url: `/r/${a.jv}` });
     expect(jv.statusCode).toBe(302);
     expect(jv.headers.location).toBe(`${TEST_PUBLIC_URL}/signup?program=kartra&jv=${a.jv}`);
-    const unknown = await t.app.inject({ method: 'GET', url: '/r/nosuchcode' });
-    expect(unknown.statusCode).toBe(404);
-    expect(unknown.headers['content-type']).toContain('text/html');
+    for (const code of ['nosuchcode', 'x'.repeat(65), 'NoSuchCode', 'a%20b']) {
+      const unknown = await t.app.inject({ method: 'GET', url: `/r/${code}` });
+      expect(unknown.statusCode).toBe(404);
+      expect(unknown.headers['content-type']).toContain('text/html');
+    }
   });
 
   it('stamps clicks with the program’s test clock', async () => {

@@ -1,0 +1,2 @@
+CREATE INDEX "commissions_outstanding" ON "commissions" USING btree ("program_id","id","affiliate_id","status","due_at");--> statement-breakpoint
+CREATE INDEX "ledger_entries_outstanding" ON "ledger_entries" USING btree ("program_id","commission_id","amount");

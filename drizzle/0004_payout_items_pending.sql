@@ -1,0 +1,1 @@
+CREATE INDEX "payout_items_pending" ON "payout_items" USING btree ("program_id") WHERE status = 'pending';
