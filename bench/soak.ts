@@ -21,6 +21,7 @@ import { BENCH_API_KEY, startServer, type ServerHandle } from './lib/server.js';
 import { EventTraffic, makeClicks } from './events.js';
 import { BROWSER_UA } from './redirect.js';
 import { hostileRequests } from './lib/hostile.js';
+import { buildWeb } from '../scripts/build-web.js';
 
 const LOAD_BEFORE_KILL_MS = QUICK ? 1_500 : 3_000;
 const LOAD_AFTER_RESTART_MS = QUICK ? 1_000 : 2_000;
@@ -290,6 +291,10 @@ async function hostile(backend: 'pglite' | 'postgres'): Promise<{ summary: Row; 
     await subject.dispose();
   }
 }
+
+// The server under test is the one `npm start` runs: with its web UI built (without it, UI paths
+// answer 503 "not built", which would count as 5xx here).
+await buildWeb({ ifStale: true, quiet: true });
 
 let backends = (process.env['SOAK_BACKENDS'] ?? 'pglite,postgres').split(',').map((s) => s.trim()) as Array<'pglite' | 'postgres'>;
 if (backends.includes('postgres') && !(await postgresAvailable())) {
