@@ -1,7 +1,7 @@
 // Group commit for clicks (issue: "every click is committed before its 302, and concurrent clicks
 // share commits"). Each request enqueues its click and awaits the flush that carries it; a flush is
-// one multi-row INSERT. While a flush is running, new clicks gather for the next one, so under load
-// batches grow by themselves and at rest a click waits for no timer.
+// one statement (a multi-row INSERT or a COPY, below). While a flush is running, new clicks gather
+// for the next one, so under load batches grow by themselves and at rest a click waits for no timer.
 //
 // What makes the batches real and cheap on both drivers (bench/redirect.ts measured them):
 // - A flush starts on `setImmediate`, not at once, and yields once more before each next batch.
@@ -15,7 +15,8 @@
 //   500-row VALUES list cost more CPU than the database spent on the insert.
 //   PGlite: a COPY of the batch as text through its /dev/blob, run with the simple protocol (one
 //   round trip into PGlite, where a query with parameters takes six): a third less CPU per click
-//   than the `unnest` INSERT, and PGlite's insert is half of the redirect's CPU there.
+//   than the `unnest` INSERT, and PGlite's insert is half of the redirect's CPU there. COPY fires
+//   the INSERT triggers like an INSERT does (the per-link counter of drizzle/0003).
 // - A batch has one promise that all its clicks await, not one each.
 // - On PostgreSQL several batches may be in flight (see `maxFlushers`).
 import type { Database } from '../store/db.js';
@@ -56,9 +57,10 @@ export class ClickRecorder {
     /**
      * Batches in flight at once. PostgreSQL: four, so that batches gather and are sent while
      * others commit (the server otherwise idles through each round trip; 50 connections went from
-     * 0.15 to 0.29 of the bare server with two). A commit waits for the WAL's fsync, which took
-     * 5 ms (p50) to 20 ms (p99) on a busy disk; with four in flight a click waits for fewer of
-     * them, and PostgreSQL flushes concurrent commits together. PGlite runs one query at a time.
+     * 0.15 to 0.29 of the bare server with two). A commit waits for the WAL's fsync: on a quiet
+     * disk two, three and four measured alike, but when fsync took 5 ms (p50) to 20 ms (p99) four
+     * did better, as a click then waits for fewer of them and PostgreSQL flushes concurrent
+     * commits together. Four of the pool's ten connections at most. PGlite runs one query at a time.
      */
     private readonly maxFlushers = database.kind === 'postgres' ? 4 : 1,
   ) {}
