@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { affiliateId } from './lib/generate.js';
 import { HttpDriver } from './lib/http-driver.js';
 import { createFreshDatabase, type FreshDatabase } from './lib/postgres.js';
-import { prng } from './lib/random.js';
+import { prng } from '../test/support/random.js';
 import { QUICK, quantile, type Report } from './lib/report.js';
 import { BENCH_API_KEY, startServer } from './lib/server.js';
 import { FULL, runWorker } from './month-close.js';

@@ -14,7 +14,7 @@ import { createFreshDatabase } from './lib/postgres.js';
 import { mib, QUICK, quantile, type Report } from './lib/report.js';
 import { BENCH_API_KEY, cpuMeter, startServer, type ServerHandle } from './lib/server.js';
 import { BROWSER_UA, cpuCells } from './redirect.js';
-import { prng } from './lib/random.js';
+import { prng } from '../test/support/random.js';
 
 const CONCURRENCY = 32;
 const DURATION_S = QUICK ? 3 : 10;

@@ -14,7 +14,7 @@ import { tierOf } from '../src/app/statements.js';
 import { payments, payoutAccounts, refunds, taxForms } from '../src/store/schema.js';
 import { composePayoutRunFromOutstanding, DEFAULT_PLAN, monthStart, SalesBook, tierAt, type RefundFact, type SaleFact } from '../src/domain/index.js';
 import { affiliateId, generateProgram, NOW, RUN_MONTH } from './lib/generate.js';
-import { prng } from './lib/random.js';
+import { prng } from '../test/support/random.js';
 
 interface Input {
   databaseUrl?: string;

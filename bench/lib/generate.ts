@@ -13,7 +13,7 @@ import { programIds } from '../../src/store/ids.js';
 import { affiliates, applications, commissions, ledgerEntries, links, payments, payoutAccounts, refunds, taxForms } from '../../src/store/schema.js';
 import type { Commission, CommissionBasis, LedgerEntry } from '../../src/domain/index.js';
 import { bulkInsert, exec } from './bulk.js';
-import { prng } from './random.js';
+import { prng } from '../../test/support/random.js';
 
 const DAY = 86_400_000;
 export const HISTORY_START = Date.UTC(2027, 0, 1);

@@ -1,7 +1,7 @@
 // The soak's malformed and hostile requests: each one must be refused (4xx) or answered without
 // writing anything. Deterministic (a seeded PRNG), cycling through the categories up to `count`.
 import type { BenchAffiliate } from './api.js';
-import { prng } from './random.js';
+import { prng } from '../../test/support/random.js';
 
 export interface HostileRequest {
   category: string;

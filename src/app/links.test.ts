@@ -12,6 +12,7 @@ import { FixedClock } from './clock.js';
 import { createTrackingLink, linksOf } from './links.js';
 import { createProgram, findProgram } from './programs.js';
 import { recruitsOf } from './statements.js';
+import { prng } from '../../test/support/random.js';
 
 const DAY = 86_400_000;
 const T0 = Date.UTC(2027, 2, 10);
@@ -37,16 +38,6 @@ afterAll(async () => {
   await database.close();
 });
 
-/** A small deterministic PRNG (mulberry32), so a failure replays. */
-function prng(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const rowsOf = <T>(result: unknown): T[] => (result as { rows: T[] }).rows;
 

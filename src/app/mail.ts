@@ -22,18 +22,14 @@ export interface Mail {
 
 /** Writes a message to the outbox inside the caller's transaction. */
 export async function queueMail(tx: Tx, clock: Clock, to: string, mail: Mail): Promise<MailRow> {
-  const row: MailRow = {
-    id: newId('mail'),
-    to,
-    subject: mail.subject,
-    text: mail.text,
-    template: mail.template,
-    createdAt: clock.now(),
-    sentAt: null,
-    error: null,
-  };
+  const row = mailRow(clock, to, mail);
   await tx.insert(mailOutbox).values(row);
   return row;
+}
+
+/** The outbox row of one mail, for a caller that writes many at once (payout runs). */
+export function mailRow(clock: Clock, to: string, mail: Mail): MailRow {
+  return { id: newId('mail'), to, subject: mail.subject, text: mail.text, template: mail.template, createdAt: clock.now(), sentAt: null, error: null };
 }
 
 // ---------------------------------------------------------------------------------------------

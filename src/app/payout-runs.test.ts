@@ -32,6 +32,7 @@ import { FixedClock } from './clock.js';
 import { createPayoutRun, discardPayoutRun, findPayoutRun, linesOf, type PayoutItemRow, type StoredWithheld } from './payout-runs.js';
 import { createProgram } from './programs.js';
 import { completenessOf } from './tax-forms.js';
+import { prng } from '../../test/support/random.js';
 
 const DAY = 86_400_000;
 const T0 = Date.UTC(2027, 0, 1);
@@ -40,17 +41,6 @@ const clock = new FixedClock(new Date(Date.UTC(2028, 6, 2)));
 const MONTHS = Array.from({ length: 16 }, (_, index) => new Date(Date.UTC(2027, 1 + index, 1)).toISOString().slice(0, 7)); // 2027-02 … 2028-05
 const SEEDS = [1, 2, 3, 4, 5, 6];
 
-/** A small seeded PRNG (mulberry32): the same seed always builds the same ledger. */
-function prng(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let x = state;
-    x = Math.imul(x ^ (x >>> 15), x | 1);
-    x ^= x + Math.imul(x ^ (x >>> 7), x | 61);
-    return ((x ^ (x >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /**
  * A random history of one program through the domain's replay, so the ledger is one the engine

@@ -15,7 +15,7 @@ import type { Clock } from './clock.js';
 import { conflict, notFound } from './errors.js';
 import { programNow } from './test-clocks.js';
 import { completenessOf } from './tax-forms.js';
-import { templates, type MailRow } from './mail.js';
+import { mailRow, templates, type MailRow } from './mail.js';
 import type { ProgramRow } from './programs.js';
 
 export type PayoutRunRow = typeof payoutRuns.$inferSelect;
@@ -136,13 +136,13 @@ export async function createPayoutRun(tx: Tx, clock: Clock, input: { program: st
   await insertRows(tx, payoutItems, items);
 
   // One mail per withheld affiliate (20k at 100k affiliates), written together: an INSERT per mail
-  // was seconds of the run. The rows are what queueMail writes.
+  // was seconds of the run.
   const mails: MailRow[] = [];
   for (const w of withheld) {
     const person = payees.get(w.affiliateId);
     if (!person) continue;
     const mail = templates.payoutWithheld({ name: person.name, programName: program.name, month: input.month, amountMinor: w.amountMinor, currency: program.currency, reasons: w.reasons });
-    mails.push({ id: newId('mail'), to: person.email, subject: mail.subject, text: mail.text, template: mail.template, createdAt: clock.now(), sentAt: null, error: null });
+    mails.push(mailRow(clock, person.email, mail));
   }
   await insertRows(tx, mailOutbox, mails);
   return { run, program, items: sortItems(items) };

@@ -1,4 +1,4 @@
-/** A small deterministic PRNG (mulberry32), so every run generates the same data and traffic. */
+/** A small deterministic PRNG (mulberry32): the same seed replays the same data, traffic or ledger (tests and benches). */
 export function prng(seed: number): () => number {
   let state = seed >>> 0;
   return () => {
