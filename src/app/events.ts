@@ -2,8 +2,8 @@
 // stored in the same transaction as the commissions and ledger entries they cause (style §4).
 // The engine decides; this file loads the facts it needs and writes what it decided.
 import { and, eq, sql, type SQL } from 'drizzle-orm';
-import type { Tx } from '../store/db.js';
-import { events, payments, refunds, subscriptions } from '../store/schema.js';
+import { runsAlone, statementName, type Tx } from '../store/db.js';
+import { events, payments, programs, refunds, subscriptions, testClocks } from '../store/schema.js';
 import { newId, programIds } from '../store/ids.js';
 import {
   bindingFrom,
@@ -17,23 +17,22 @@ import {
   type SubscriptionFact,
 } from '../domain/index.js';
 import type { Clock } from './clock.js';
-import { AppError, conflict, invalid } from './errors.js';
+import { AppError, conflict, invalid, notFound } from './errors.js';
 import {
   linkOfSource,
   loadAffiliateBook,
   loadRefunds,
   loadSubscriptionEventFacts,
   lockAffiliateBook,
-  lockSubscription,
   lockSubscriptionOnly,
+  readSubscription,
   toSubscriptionFact,
   type AffiliateBook,
   type SubscriptionEventFacts,
   type SubscriptionRow,
 } from './facts.js';
 import { commissionsOfPayments, entriesOf, ledgerInserts } from './ledger-store.js';
-import { findProgram, settingsOf, type ProgramRow } from './programs.js';
-import { programNow } from './test-clocks.js';
+import { settingsOf, type ProgramRow } from './programs.js';
 import type { KnownLedger } from './statements.js';
 
 export type EventType = 'subscription.started' | 'payment.succeeded' | 'payment.refunded' | 'payment.disputed' | 'subscription.canceled';
@@ -75,8 +74,15 @@ export async function ingestEvent(
   bodyHash: string,
   render: (tx: Tx, program: ProgramRow, commissionIds: string[], now: Date, known?: KnownLedger) => Promise<unknown[]>,
 ): Promise<EventResult> {
-  const program = await findProgram(tx, input.program);
-  const now = await programNow(tx, program, clock);
+  // One statement finds the program and its now, claims the event id (the guard of idempotent
+  // ingestion: a unique (program, event id); a concurrent delivery waits on it for the first one's
+  // transaction, then reads its answer) and, once claimed, takes the subscription's lock. A refused
+  // event rolls the claim back with everything else.
+  const recordedAt = clock.now();
+  const claim = await claimEvent(tx, input, bodyHash, recordedAt, runsAlone(tx) ? null : locksOf(input));
+  if (!claim) throw notFound('program', input.program);
+  const { program } = claim;
+  const now = claim.frozenTime ?? recordedAt;
   const occurredAt = input.occurredAt ?? now;
   if (occurredAt.getTime() > now.getTime() + FUTURE_TOLERANCE_MS) {
     throw invalid('event_in_future', `occurred_at ${occurredAt.toISOString()} is more than 5 minutes after the program's now (${now.toISOString()}).`, [
@@ -88,16 +94,7 @@ export async function ingestEvent(
       { field: 'payment.currency', message: `must be ${program.currency}` },
     ]);
   }
-
-  // The guard of idempotent ingestion: a unique (program, event id). A concurrent delivery waits
-  // here for the first one's transaction and then reads its answer.
-  const recordedAt = clock.now();
-  const claimed = await tx
-    .insert(events)
-    .values({ programId: program.id, externalId: input.id, type: input.type, bodyHash, body: {}, response: {}, occurredAt, recordedAt })
-    .onConflictDoNothing()
-    .returning({ id: events.externalId });
-  if (claimed.length === 0) {
+  if (!claim.claimed) {
     const first = (await tx.select().from(events).where(and(eq(events.programId, program.id), eq(events.externalId, input.id))))[0];
     if (!first) throw new AppError('conflict', 'event_in_flight', 'This event is being processed; retry shortly.');
     if (first.bodyHash !== bodyHash) {
@@ -113,7 +110,7 @@ export async function ingestEvent(
   switch (input.type) {
     case 'subscription.started':
     case 'payment.succeeded':
-      outcome = await applySubscriptionEvent(tx, program, input, at, recordedAt);
+      outcome = await applySubscriptionEvent(tx, program, input, at, recordedAt, claim.lockedAffiliates);
       break;
     case 'payment.refunded':
     case 'payment.disputed':
@@ -151,6 +148,95 @@ export async function ingestEvent(
   return result;
 }
 
+/** The locks an event takes with its claim (none on PGlite, whose transactions run one at a time). */
+interface ClaimLocks {
+  /** Its events apply one at a time (lockSubscriptionOnly's key). */
+  subscription: string;
+  /**
+   * A payment: the book lock (lockAffiliateBook's key) of every affiliate it may credit (its
+   * click's, its code's, the subscription's binding's), so that the next statement may read the
+   * tier book (R5.3: one affiliate's payments are priced one at a time).
+   */
+  affiliatesOf: { clickId: string | null; referralCode: string | null } | null;
+}
+
+/** What an event locks up front: a refund names only its payment, so it locks once it has read it. */
+function locksOf(input: EventInput): ClaimLocks | null {
+  if (input.type === 'payment.refunded' || input.type === 'payment.disputed' || !input.subscription) return null;
+  return {
+    subscription: input.subscription.id,
+    affiliatesOf: input.type === 'payment.succeeded' ? { clickId: input.clickId ?? null, referralCode: input.referralCode ?? null } : null,
+  };
+}
+
+interface Claim {
+  program: ProgramRow;
+  /** The program's test clock, if it runs on one (api.md "Test clocks"). */
+  frozenTime: Date | null;
+  /** False when the event id was already claimed: this delivery is a redelivery (or a reuse). */
+  claimed: boolean;
+  /** The affiliates whose book lock the claim took. */
+  lockedAffiliates: Set<string>;
+}
+
+/**
+ * The program, its test clock, and the claim of the event id, in one statement. With `locks`, the
+ * locks too, taken only once the id is claimed (a redelivery waits on the claim, never on a lock,
+ * so the two never wait on each other), in the order every path takes them: the subscription, then
+ * affiliates by id. The binding read here may be older than the subscription's lock; a payment
+ * whose credited affiliate was not locked here locks it later (ingestWithRetry retries the rare
+ * deadlock that order allows). The claim stores the event's instant: the one it names, else the
+ * program's now. Null when no program has the slug.
+ */
+async function claimEvent(tx: Tx, input: EventInput, bodyHash: string, recordedAt: Date, locks: ClaimLocks | null): Promise<Claim | null> {
+  const recorded = recordedAt.toISOString();
+  const claimCte = tx.$with('claim', { programId: sql<string>`program_id` }).as(sql`
+    insert into events (program_id, external_id, type, body_hash, body, response, occurred_at, recorded_at)
+    select p.id, ${input.id}, ${input.type}, ${bodyHash}, '{}'::jsonb, '{}'::jsonb,
+      coalesce(${input.occurredAt?.toISOString() ?? null}::timestamptz, (select frozen_time from test_clocks where id = p.test_clock_id), ${recorded}::timestamptz),
+      ${recorded}::timestamptz
+    from programs p where p.slug = ${input.program}
+    on conflict do nothing
+    returning program_id`);
+  const affiliateKeys = locks?.affiliatesOf
+    ? sql`union all
+        select 1, 'aff:' || claim.program_id || ':' || c.id, c.id from claim, (
+          select affiliate_id as id from clicks where id = ${locks.affiliatesOf.clickId}::text
+          union select affiliate_id from links where code = ${locks.affiliatesOf.referralCode}::text
+          union select s.bound_affiliate_id from subscriptions s join claim on s.program_id = claim.program_id
+            where s.external_id = ${locks.subscription} and s.bound_affiliate_id is not null
+        ) c`
+    : sql``;
+  // The keys are lockSubscriptionOnly's and lockAffiliateBook's (facts.ts): every path serialises on the same locks.
+  const lockCte = tx.$with('locks', { affiliates: sql<string[]>`affiliates` }).as(
+    locks
+      ? sql`select count(pg_advisory_xact_lock(hashtextextended(k.key, 0))) as n,
+            coalesce(json_agg(k.affiliate_id) filter (where k.affiliate_id is not null), '[]'::json) as affiliates
+          from (
+            select 0 as ord, 'sub:' || program_id || ':' || ${locks.subscription}::text as key, null::text as affiliate_id from claim
+            ${affiliateKeys}
+            order by 1, 2
+          ) k`
+      : sql`select '[]'::json as affiliates`,
+  );
+  const query = tx
+    .with(claimCte, lockCte)
+    .select({
+      program: programs,
+      frozenTime: testClocks.frozenTime,
+      claimed: sql<boolean>`exists (select 1 from claim)`,
+      lockedAffiliates: sql<string[] | string>`(select affiliates from locks)`,
+    })
+    .from(programs)
+    .leftJoin(testClocks, eq(testClocks.id, programs.testClockId))
+    .where(eq(programs.slug, input.program));
+  // Prepared by name (three texts: with no locks, the subscription's, and the affiliates' too).
+  const row = (await query.prepare(statementName(query.toSQL().sql)).execute())[0];
+  if (!row) return null;
+  const locked = typeof row.lockedAffiliates === 'string' ? (JSON.parse(row.lockedAffiliates) as string[]) : row.lockedAffiliates;
+  return { program: row.program, frozenTime: row.frozenTime, claimed: row.claimed, lockedAffiliates: new Set(locked) };
+}
+
 /** What applying an event decided: the commissions it names, and the writes that record it. */
 interface Outcome {
   commissionIds: string[];
@@ -175,6 +261,7 @@ async function applySubscriptionEvent(
   input: EventInput,
   at: number,
   recordedAt: Date,
+  lockedAffiliates: Set<string>,
 ): Promise<Outcome> {
   const settings = settingsOf(program);
   const customer = requireField(input.customer, 'customer', input.type);
@@ -184,9 +271,8 @@ async function applySubscriptionEvent(
     paymentInput = requireField(input.payment, 'payment', input.type);
     requireField(paymentInput.amount, 'payment.amount', input.type);
   }
-  // The subscription's events apply one at a time; everything else the decision reads comes in
-  // the next statement, one round trip (bench/events.ts measures the difference).
-  await lockSubscriptionOnly(tx, program.id, sub.id);
+  // The claim took the subscription's lock (its events apply one at a time); everything else the
+  // decision reads comes in the next statement, one round trip (bench/events.ts measures it).
   const facts = await loadSubscriptionEventFacts(tx, program.id, {
     subscriptionId: sub.id,
     paymentId: paymentInput?.id ?? null,
@@ -194,6 +280,7 @@ async function applySubscriptionEvent(
     referralCode: input.referralCode ?? null,
     customerId: customer.id,
     customerEmail: customer.email ?? null,
+    book: paymentInput ? { at: new Date(at), holdDays: settings.holdDays } : null,
   });
   const stored = facts.subscription;
   const existing = stored ? toSubscriptionFact(stored) : null;
@@ -239,9 +326,16 @@ async function applySubscriptionEvent(
     const affiliate = attribution.credited ? affiliateFact(attribution.affiliateId) : null;
     let affiliateBook: AffiliateBook | null = null;
     if (affiliate) {
-      // One affiliate's payments are priced one at a time: the tier book must include every sale before it (R5.3).
-      await lockAffiliateBook(tx, program.id, affiliate.id);
-      affiliateBook = await loadAffiliateBook(tx, program.id, affiliate.id, new Date(at), settings.holdDays);
+      // One affiliate's payments are priced one at a time: the tier book must include every sale
+      // before it (R5.3). The facts came with the likely affiliate's book; it counts only if their
+      // lock was held before that statement began (the claim's), or on PGlite.
+      const locked = runsAlone(tx) || lockedAffiliates.has(affiliate.id);
+      if (locked && facts.book?.affiliateId === affiliate.id) {
+        affiliateBook = facts.book.book;
+      } else {
+        if (!locked) await lockAffiliateBook(tx, program.id, affiliate.id);
+        affiliateBook = await loadAffiliateBook(tx, program.id, affiliate.id, new Date(at), settings.holdDays);
+      }
     }
     const payment: PaymentFact = {
       id: paymentInput.id,
@@ -404,7 +498,8 @@ async function applyRefund(tx: Tx, program: ProgramRow, input: EventInput, at: n
 
 async function applyCancel(tx: Tx, program: ProgramRow, input: EventInput, occurredAt: Date): Promise<Outcome> {
   const sub = requireField(input.subscription, 'subscription', input.type);
-  const stored = await lockSubscription(tx, program.id, sub.id);
+  // The claim took the subscription's lock.
+  const stored = await readSubscription(tx, program.id, sub.id);
   // A cancellation of a subscription never seen changes nothing: merchants send every billing event.
   if (!stored || stored.canceledAt) return { commissionIds: [], reasons: [], writes: [] };
   const cancel = tx

@@ -1,7 +1,7 @@
 // Loads the domain's facts for one event from the database (the app-layer twin of the replay's
 // in-memory FactStore in src/domain/engine.ts). Every function reads through the transaction.
 import { and, eq, inArray, sql, type SQL } from 'drizzle-orm';
-import { runsAlone, type Tx } from '../store/db.js';
+import { executePrepared, runsAlone, type Tx } from '../store/db.js';
 import { clicks, links, payments, refunds, subscriptions } from '../store/schema.js';
 import {
   normaliseEmail,
@@ -63,9 +63,12 @@ function toAffiliateFact(row: AffiliateFactJson): AffiliateFact {
   };
 }
 
-/** Runs a query whose single row holds one json column `doc` (drivers agree on JSON; bigint text would not). */
+/**
+ * Runs a query whose single row holds one json column `doc` (drivers agree on JSON; bigint text
+ * would not), as a named prepared statement (executePrepared): these queries are few and fixed.
+ */
 async function jsonDoc<T>(tx: Tx, query: SQL): Promise<T> {
-  const result = (await tx.execute(sql`select (${query}) as doc`)) as unknown as { rows: Array<{ doc: unknown }> };
+  const result = (await executePrepared(tx, sql`select (${query}) as doc`)) as { rows: Array<{ doc: unknown }> };
   const doc = result.rows[0]?.doc;
   return (typeof doc === 'string' ? JSON.parse(doc) : doc) as T;
 }
@@ -96,6 +99,12 @@ export interface SubscriptionEventQuery {
   referralCode: string | null;
   customerId: string;
   customerEmail: string | null;
+  /**
+   * payment.succeeded: also read, as of `at`, the tier book of the affiliate the event most likely
+   * credits (the stored binding's, else the click's, else the code's). It is only good to price
+   * the payment if the transaction held that affiliate's lock before this statement began.
+   */
+  book: { at: Date; holdDays: number } | null;
 }
 
 export interface SubscriptionEventFacts {
@@ -113,6 +122,8 @@ export interface SubscriptionEventFacts {
   payerAffiliateId: string | null;
   /** Facts of every affiliate the event may credit (click's, code's, binding's) and of their recruiters. */
   affiliates: Map<string, AffiliateFact>;
+  /** The book asked for with `book`, and whose it is. */
+  book: { affiliateId: string; book: AffiliateBook } | null;
 }
 
 interface SubscriptionEventJson {
@@ -134,16 +145,19 @@ interface SubscriptionEventJson {
   binding_link_id: string | null;
   payer_affiliate_id: string | null;
   affiliates: AffiliateFactJson[];
+  book_affiliate_id: string | null;
+  book: BookJson | null;
 }
 
 /**
- * Every read of a subscription or payment event but the tier book, in one round trip: the
- * subscription (the caller holds its lock), whether the payment exists, the click and the referral
- * code (a JV code never credits), the payer (R4.5: the affiliate who is this customer, by customer
- * id or normalised email), and the facts of the affiliates involved.
+ * Every read of a subscription or payment event in one round trip: the subscription (the caller
+ * holds its lock), whether the payment exists, the click and the referral code (a JV code never
+ * credits), the payer (R4.5: the affiliate who is this customer, by customer id or normalised
+ * email), the facts of the affiliates involved and, for a payment, the likely affiliate's tier book.
  */
 export async function loadSubscriptionEventFacts(tx: Tx, programId: string, q: SubscriptionEventQuery): Promise<SubscriptionEventFacts> {
   const email = q.customerEmail ? normaliseEmail(q.customerEmail) : null;
+  const bookSql = q.book ? sql`(${affiliateBookSql(programId, sql`(select id from likely)`, q.book.at, q.book.holdDays, true)})` : sql`null`;
   const doc = await jsonDoc<SubscriptionEventJson>(
     tx,
     sql`with sub as (
@@ -157,6 +171,8 @@ export async function loadSubscriptionEventFacts(tx: Tx, programId: string, q: S
         select affiliate_id as id from clk union select affiliate_id from ref union select bound_affiliate_id from sub where bound_affiliate_id is not null
       ), involved as (
         select id from candidates union select a.recruited_by from affiliates a join candidates using (id) where a.recruited_by is not null
+      ), likely as (
+        select coalesce((select bound_affiliate_id from sub), (select affiliate_id from clk), (select affiliate_id from ref where kind <> 'jv')) as id
       )
       select json_build_object(
         'subscription', (select row_to_json(sub) from sub),
@@ -170,7 +186,9 @@ export async function loadSubscriptionEventFacts(tx: Tx, programId: string, q: S
           end from sub
         ),
         'payer_affiliate_id', (select id from affiliates where customer_id = ${q.customerId} or email = ${email} limit 1),
-        'affiliates', coalesce((select json_agg(f) from (${affiliateFactsSql(programId, sql`select id from involved`)}) f), '[]'::json)
+        'affiliates', coalesce((select json_agg(f) from (${affiliateFactsSql(programId, sql`select id from involved`)}) f), '[]'::json),
+        'book_affiliate_id', (select id from likely),
+        'book', case when (select id from likely) is not null then ${bookSql} end
       )`,
   );
   const s = doc.subscription;
@@ -204,6 +222,7 @@ export async function loadSubscriptionEventFacts(tx: Tx, programId: string, q: S
     bindingLinkId: doc.binding_link_id,
     payerAffiliateId: doc.payer_affiliate_id,
     affiliates: new Map(doc.affiliates.map((row) => [row.id, toAffiliateFact(row)])),
+    book: doc.book && doc.book_affiliate_id ? { affiliateId: doc.book_affiliate_id, book: toAffiliateBook(doc.book) } : null,
   };
 }
 
@@ -221,9 +240,8 @@ export function toSubscriptionFact(row: SubscriptionRow): SubscriptionFact {
   };
 }
 
-/** The subscription row, locked for the rest of the transaction so its events apply one at a time. */
-export async function lockSubscription(tx: Tx, programId: string, subscriptionId: string): Promise<SubscriptionRow | null> {
-  await lockSubscriptionOnly(tx, programId, subscriptionId);
+/** The subscription row, for a caller that already holds its lock. */
+export async function readSubscription(tx: Tx, programId: string, subscriptionId: string): Promise<SubscriptionRow | null> {
   const rows = await tx
     .select()
     .from(subscriptions)
@@ -281,34 +299,35 @@ const epochMs = (column: SQL) => sql`trunc(extract(epoch from ${column}) * 1000)
 const refundOrder = sql`order by at, created_at, id`;
 
 /**
- * R5.1 and R4.5 in one query: an affiliate's sales that may still count at `at` with their
- * refunds (by a join, a query of constant size however many sales), and, with `withFingerprints`,
- * the fingerprints seen on payments the affiliate made themselves.
+ * R5.1 and R4.5 as one JSON expression: an affiliate's sales that may still count at `at` with
+ * their refunds (by a join, a query of constant size however many sales), and, with
+ * `withFingerprints`, the fingerprints seen on payments the affiliate made themselves. `affiliate`
+ * is an SQL expression of their id (a parameter, or a subquery inside an event's facts).
  */
-export async function loadAffiliateBook(tx: Tx, programId: string, affiliateId: string, at: Date, holdDays: number, withFingerprints = true): Promise<AffiliateBook> {
-  const doc = await jsonDoc<BookJson>(
-    tx,
-    sql`with sales as (
-        select external_id, customer_id, amount, paid_at from payments
-        where program_id = ${programId} and sale_affiliate_id = ${affiliateId} and paid_at >= ${salesHorizon(at, holdDays).toISOString()}::timestamptz
-      ), sale_refunds as (
-        select r.id, r.payment_id, r.amount, r.at, r.created_at from refunds r join sales on sales.external_id = r.payment_id
-        where r.program_id = ${programId}
-      )
-      select json_build_object(
-        'sale_ids', coalesce((select json_agg(external_id order by external_id) from sales), '[]'::json),
-        'sale_customers', coalesce((select json_agg(customer_id order by external_id) from sales), '[]'::json),
-        'sale_amounts', coalesce((select json_agg(amount order by external_id) from sales), '[]'::json),
-        'sale_paid_ms', coalesce((select json_agg(${epochMs(sql`paid_at`)} order by external_id) from sales), '[]'::json),
-        'refund_payments', coalesce((select json_agg(payment_id ${refundOrder}) from sale_refunds), '[]'::json),
-        'refund_amounts', coalesce((select json_agg(amount ${refundOrder}) from sale_refunds), '[]'::json),
-        'refund_at_ms', coalesce((select json_agg(${epochMs(sql`at`)} ${refundOrder}) from sale_refunds), '[]'::json),
-        'fingerprints', coalesce((
-          select json_agg(distinct fingerprint) from payments
-          where ${withFingerprints} and program_id = ${programId} and payer_affiliate_id = ${affiliateId} and fingerprint is not null
-        ), '[]'::json)
-      )`,
-  );
+function affiliateBookSql(programId: string, affiliate: SQL, at: Date, holdDays: number, withFingerprints: boolean): SQL {
+  return sql`with sales as (
+      select external_id, customer_id, amount, paid_at from payments
+      where program_id = ${programId} and sale_affiliate_id = ${affiliate} and paid_at >= ${salesHorizon(at, holdDays).toISOString()}::timestamptz
+    ), sale_refunds as (
+      select r.id, r.payment_id, r.amount, r.at, r.created_at from refunds r join sales on sales.external_id = r.payment_id
+      where r.program_id = ${programId}
+    )
+    select json_build_object(
+      'sale_ids', coalesce((select json_agg(external_id order by external_id) from sales), '[]'::json),
+      'sale_customers', coalesce((select json_agg(customer_id order by external_id) from sales), '[]'::json),
+      'sale_amounts', coalesce((select json_agg(amount order by external_id) from sales), '[]'::json),
+      'sale_paid_ms', coalesce((select json_agg(${epochMs(sql`paid_at`)} order by external_id) from sales), '[]'::json),
+      'refund_payments', coalesce((select json_agg(payment_id ${refundOrder}) from sale_refunds), '[]'::json),
+      'refund_amounts', coalesce((select json_agg(amount ${refundOrder}) from sale_refunds), '[]'::json),
+      'refund_at_ms', coalesce((select json_agg(${epochMs(sql`at`)} ${refundOrder}) from sale_refunds), '[]'::json),
+      'fingerprints', coalesce((
+        select json_agg(distinct fingerprint) from payments
+        where ${withFingerprints} and program_id = ${programId} and payer_affiliate_id = ${affiliate} and fingerprint is not null
+      ), '[]'::json)
+    )`;
+}
+
+function toAffiliateBook(doc: BookJson): AffiliateBook {
   const refundsByPayment = new Map<string, RefundFact[]>();
   doc.refund_payments.forEach((paymentId, i) => {
     const list = refundsByPayment.get(paymentId) ?? [];
@@ -323,6 +342,11 @@ export async function loadAffiliateBook(tx: Tx, programId: string, affiliateId: 
     refunds: [...(refundsByPayment.get(paymentId) ?? [])],
   }));
   return { book: SalesBook.from(sales), fingerprints: new Set(doc.fingerprints) };
+}
+
+/** One affiliate's tier book (and fingerprints), for a caller holding lockAffiliateBook. */
+export async function loadAffiliateBook(tx: Tx, programId: string, affiliateId: string, at: Date, holdDays: number, withFingerprints = true): Promise<AffiliateBook> {
+  return toAffiliateBook(await jsonDoc<BookJson>(tx, affiliateBookSql(programId, sql`${affiliateId}`, at, holdDays, withFingerprints)));
 }
 
 /** R5.1: an affiliate's sales that may still count at `at`, with their refunds, as a SalesBook. */

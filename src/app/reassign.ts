@@ -8,7 +8,7 @@ import { programIds } from '../store/ids.js';
 import { decideReassignment, type PaymentFact } from '../domain/index.js';
 import type { Clock } from './clock.js';
 import { conflict, invalid, notFound } from './errors.js';
-import { advisoryLock, loadAffiliateFact, loadFingerprints, loadRefunds, loadSalesBook, lockSubscription, toSubscriptionFact } from './facts.js';
+import { loadAffiliateFact, loadFingerprints, loadRefunds, loadSalesBook, lockAffiliateBook, lockSubscriptionOnly, readSubscription, toSubscriptionFact } from './facts.js';
 import { appendLedger, commissionsOfPayments, entriesOf } from './ledger-store.js';
 import { findProgram, settingsOf } from './programs.js';
 import { renderCommissions, type CommissionView } from './statements.js';
@@ -35,14 +35,18 @@ export async function reassignCustomer(
   if (newAffiliate.enrolment?.status !== 'approved') {
     throw conflict('affiliate_not_approved', `Affiliate ${input.affiliate_id} is not approved in "${program.slug}".`);
   }
-  await advisoryLock(tx, `aff:${program.id}:${newAffiliate.id}`);
+  // Locks in the order events take them, subscriptions (by id) then the affiliate, so that a
+  // reassignment and a payment never wait on each other's lock.
+  const subscriptionIds = active.map((s) => s.externalId).sort();
+  for (const id of subscriptionIds) await lockSubscriptionOnly(tx, program.id, id);
+  await lockAffiliateBook(tx, program.id, newAffiliate.id);
   const newRecruiter = await loadAffiliateFact(tx, program.id, newAffiliate.recruitedBy);
   const fingerprints = await loadFingerprints(tx, program.id, newAffiliate.id);
   const moved: string[] = [];
   const reversed: { commission_id: string; amount: number }[] = [];
   const created: string[] = [];
-  for (const { externalId } of active) {
-    const row = (await lockSubscription(tx, program.id, externalId))!;
+  for (const externalId of subscriptionIds) {
+    const row = (await readSubscription(tx, program.id, externalId))!;
     const subscription = toSubscriptionFact(row);
     if (subscription.binding?.affiliateId === newAffiliate.id) continue;
     const paymentRows = await tx

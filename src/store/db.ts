@@ -1,5 +1,6 @@
 // One interface over two drivers: PGlite (embedded, file-backed) and PostgreSQL (node-postgres).
 // Both speak the same SQL, run the same drizzle-kit migrations and share every query.
+import { createHash } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { PGlite } from '@electric-sql/pglite';
@@ -8,7 +9,7 @@ import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
 import { drizzle as drizzlePg } from 'drizzle-orm/node-postgres';
 import { migrate as migratePg } from 'drizzle-orm/node-postgres/migrator';
 import type { PgDatabase, PgQueryResultHKT, PgTransaction } from 'drizzle-orm/pg-core';
-import type { ExtractTablesWithRelations } from 'drizzle-orm';
+import type { ExtractTablesWithRelations, SQL } from 'drizzle-orm';
 import pg from 'pg';
 import * as schema from './schema.js';
 
@@ -43,6 +44,30 @@ const serialTransactions = new WeakSet<Tx>();
 /** True when no other transaction can run while `tx` is open, so advisory locks may be skipped. */
 export function runsAlone(tx: Tx): boolean {
   return serialTransactions.has(tx);
+}
+
+/**
+ * The name a statement is prepared under: one per SQL text (node-postgres refuses a name reused
+ * for another text), so a statement whose text varies only in its parameters is parsed once per
+ * connection, and planned once PostgreSQL settles on a generic plan. Only for statements with a
+ * few texts: each text stays prepared on every connection it ran on.
+ */
+export function statementName(text: string): string {
+  return `q_${createHash('sha1').update(text).digest('base64url').slice(0, 20)}`;
+}
+
+/**
+ * `tx.execute(query)` as a named prepared statement (statementName). An event's facts query took
+ * PostgreSQL longer to plan than to run; on PGlite the name is ignored and it runs as before.
+ */
+export async function executePrepared(tx: Tx, query: SQL): Promise<{ rows: unknown[] }> {
+  // drizzle's own `execute`, with a name: its session and dialect are internal but stable (0.45).
+  const internals = tx as unknown as {
+    dialect: { sqlToQuery(query: SQL): { sql: string; params: unknown[] } };
+    session: { prepareQuery(query: { sql: string; params: unknown[] }, fields: undefined, name: string, arrayMode: boolean): { execute(): Promise<unknown> } };
+  };
+  const built = internals.dialect.sqlToQuery(query);
+  return (await internals.session.prepareQuery(built, undefined, statementName(built.sql), false).execute()) as { rows: unknown[] };
 }
 
 export interface OpenOptions {

@@ -117,6 +117,32 @@ describe('tiers (R5.1–R5.4)', () => {
   });
 });
 
+describe('the tier book an event prices with (R5.3)', () => {
+  // An event reads the tier book of the affiliate it most likely credits (the binding's, else the
+  // click's, else the code's) with its other facts; when the engine credits someone else, the
+  // credited affiliate's own book must be read instead.
+  it('prices with the code’s affiliate’s book when their code beats an expired click of another affiliate', async () => {
+    const t2 = await makeTestApp();
+    try {
+      const x = await scenario(t2, { start: '2027-01-01T00:00:00Z' });
+      const a = await x.affiliate('coded');
+      const b = await x.affiliate('stale');
+      const old = await x.click(b.code);
+      await x.pay({ id: 'q1', sub: 'qs1', customer: 'qc1', amount: 10000, code: a.code });
+      await x.pay({ id: 'q2', sub: 'qs2', customer: 'qc2', amount: 10000, code: a.code });
+      // Both of a's sales have cleared (Tier 1); b's click is past the 30-day cookie window.
+      await x.setTime('2027-03-01T00:00:00Z');
+      const res = await x.pay({ id: 'q3', sub: 'qs3', customer: 'qc3', amount: 10000, click: old.clickId!, code: a.code });
+      expect(res.commissions).toHaveLength(1);
+      expect(res.commissions[0]).toMatchObject({ affiliate_id: a.id, tier: 'tier_1', rate_bps: 2000, amount: 2000 });
+      // b, whose book (empty: Referral tier) came with the facts, earned nothing.
+      expect(await x.commissions(b.id)).toEqual([]);
+    } finally {
+      await t2.close();
+    }
+  });
+});
+
 describe('refunds and chargebacks (R4.3, R7.1)', () => {
   it('cancels a commission refunded in the hold, and records a negative due after it is due', async () => {
     const t2 = await makeTestApp();
