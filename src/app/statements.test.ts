@@ -1,16 +1,19 @@
 // Proves, on the backend this run targets, that balanceOf (summed by the database) equals the
-// domain's `balances` over the affiliate's ledger as affiliateLedger reads it (R7.1, style §5), on
-// random ledgers with entries and due dates on either side of now, to the microsecond.
+// domain's `balances` over the affiliate's ledger as affiliateLedger reads it (R7.1, style §5), and
+// that tierOf (the tier card, totals summed by the database) equals the domain's `tierAt` over the
+// affiliate's whole tier book as loadSalesBook reads it (R5.1/R5.2/R5.6), on random ledgers with
+// instants on either side of every boundary, to the microsecond.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { sql } from 'drizzle-orm';
 import { backend, openTestDatabase } from '../../test/support/db.js';
-import { balances, DEFAULT_PLAN } from '../domain/index.js';
+import { addUtcMonths, balances, DEFAULT_PLAN, tierAt, type Plan } from '../domain/index.js';
 import type { Database } from '../store/db.js';
-import { commissions, ledgerEntries, programs } from '../store/schema.js';
+import { commissions, ledgerEntries, payments, programs, refunds } from '../store/schema.js';
+import { loadSalesBook } from './facts.js';
 import { affiliateLedger } from './ledger-store.js';
 import type { ProgramRow } from './programs.js';
-import { balanceOf } from './statements.js';
+import { balanceOf, tierOf } from './statements.js';
 
 const DAY = 86_400_000;
 const NOW = new Date('2028-07-02T00:00:00.000Z');
@@ -142,5 +145,122 @@ describe(`balanceOf on ${backend}`, () => {
     const summed = await database.transaction((tx) => balanceOf(tx, program('prog_none'), 'aff_none', NOW));
     expect(summed).toEqual({ reserve: 0, due: 0, paid: 0 });
     expect(Object.is(summed.paid, 0)).toBe(true);
+  });
+});
+
+/** A plan with low thresholds, so that random books reach every tier. */
+const SMALL_PLAN: Plan = {
+  tiers: DEFAULT_PLAN.tiers.map((tier, index) => ({ ...tier, minCustomers: index === 0 ? 0 : 2, revenueAbove: index < 2 ? null : index === 2 ? 50_000 : 150_000 })),
+};
+
+/**
+ * Instants of the tier window: each sale and refund is placed near one of them, to the microsecond,
+ * mostly on an edge: the last microsecond of the anchor's millisecond and the first of the next
+ * (the domain reads whole milliseconds, the database keeps microseconds).
+ */
+const anchors = ['paidAfter', 'paidThrough', 'now', 'inside', 'before'] as const;
+const nearInstant = fc.record({
+  anchor: fc.constantFrom(...anchors),
+  // [milliseconds, microseconds] after the anchor.
+  offset: fc.constantFrom([0, 999], [1, 0], [0, 0], [-1, 999], [0, 1], [-DAY, 500], [DAY, 0]),
+});
+type NearInstant = typeof nearInstant extends fc.Arbitrary<infer T> ? T : never;
+
+const bookArbitrary = fc.record({
+  // The program's now: mid-month, and month ends where the 12-month window clamps (Feb 29, Mar 31).
+  now: fc.constantFrom(Date.UTC(2028, 6, 2), Date.UTC(2028, 1, 29, 8, 30), Date.UTC(2028, 2, 31, 23, 59, 59, 999)),
+  holdDays: fc.constantFrom(0, 30, 45),
+  plan: fc.constantFrom(DEFAULT_PLAN, SMALL_PLAN),
+  sales: fc.array(
+    fc.record({
+      // Mostly the affiliate under test in the program under test; some another's, some another
+      // program's, some no one's (a payment that is not a sale).
+      affiliate: fc.constantFrom(0, 0, 0, 1, null),
+      program: fc.constantFrom(0, 0, 0, 1),
+      customer: fc.nat(4),
+      amount: fc.integer({ min: 1, max: 60_000 }),
+      paidAt: nearInstant,
+      refunds: fc.array(
+        fc.record({
+          amount: fc.oneof(fc.constant('all' as const), fc.constant('half' as const), fc.integer({ min: 1, max: 60_000 })),
+          at: nearInstant,
+          // A refund filed under the other program with the same payment id belongs to another payment.
+          strayProgram: fc.nat(9).map((n) => n === 0),
+        }),
+        { maxLength: 3 },
+      ),
+    }),
+    { maxLength: 25 },
+  ),
+});
+type Book = typeof bookArbitrary extends fc.Arbitrary<infer T> ? T : never;
+
+/** Stores a book's payments and refunds under fresh ids (two programs, two affiliates); returns them. */
+async function storeBook(book: Book) {
+  run += 1;
+  const programIds = [`prog_tier${run}a`, `prog_tier${run}b`];
+  const affiliateIds = [`aff_tier${run}a`, `aff_tier${run}b`];
+  const base = { paidAfter: addUtcMonths(book.now, -12), paidThrough: book.now - book.holdDays * DAY, now: book.now, inside: book.now - 200 * DAY, before: addUtcMonths(book.now, -14) };
+  const at = (i: NearInstant) => sql`${`${new Date(base[i.anchor] + i.offset[0]!).toISOString().slice(0, -1)}${String(i.offset[1]).padStart(3, '0')}Z`}::timestamptz`;
+  await database.transaction(async (tx) => {
+    const rows = book.sales.map((s, index) => ({
+      programId: programIds[s.program]!, externalId: `pay_tier${run}_${index}`, subscriptionId: `sub_${index}`, customerId: `cus_${s.customer}`,
+      amount: s.amount, currency: 'usd', fullPrice: true, paidAt: at(s.paidAt), saleAffiliateId: s.affiliate === null ? null : affiliateIds[s.affiliate]!, recordedAt: created,
+    }));
+    if (rows.length > 0) await tx.insert(payments).values(rows);
+    const refundRows = book.sales.flatMap((s, index) =>
+      s.refunds.map((r, n) => ({
+        id: `rfd_tier${run}_${index}_${n}`, programId: programIds[r.strayProgram ? 1 - s.program : s.program]!, paymentId: `pay_tier${run}_${index}`, kind: 'refund',
+        amount: r.amount === 'all' ? s.amount : r.amount === 'half' ? Math.ceil(s.amount / 2) : r.amount, at: at(r.at), createdAt: created,
+      })),
+    );
+    if (refundRows.length > 0) await tx.insert(refunds).values(refundRows);
+  });
+  return { programIds, affiliateIds };
+}
+
+describe(`tierOf on ${backend}`, () => {
+  const tierProgram = (id: string, book: Pick<Book, 'holdDays' | 'plan'>): ProgramRow => ({ ...program(id), holdDays: book.holdDays, plan: book.plan });
+
+  it('equals the domain’s tierAt over the affiliate’s whole tier book, for random books', async () => {
+    await fc.assert(
+      fc.asyncProperty(bookArbitrary, async (book) => {
+        const { programIds, affiliateIds } = await storeBook(book);
+        const now = new Date(book.now);
+        for (const programId of programIds) {
+          for (const affiliateId of affiliateIds) {
+            const card = await database.transaction((tx) => tierOf(tx, tierProgram(programId, book), affiliateId, now));
+            // The oracle: the old path, every sale that may count loaded into a SalesBook.
+            const whole = await database.transaction(async (tx) => tierAt(await loadSalesBook(tx, programId, affiliateId, now, book.holdDays), book.now, book.plan, book.holdDays));
+            expect(card).toEqual(whole);
+          }
+        }
+      }),
+      { numRuns: backend === 'pglite' ? 60 : 100 },
+    );
+  });
+
+  it('drops a sale refunded to zero, customer included, and nets a partly refunded one', async () => {
+    const inside: NearInstant = { anchor: 'inside', offset: [0, 0] };
+    const book: Book = {
+      now: Date.UTC(2028, 6, 2),
+      holdDays: 45,
+      plan: DEFAULT_PLAN,
+      sales: [
+        { affiliate: 0, program: 0, customer: 1, amount: 80_000, paidAt: inside, refunds: [{ amount: 30_000, at: inside, strayProgram: false }] },
+        { affiliate: 0, program: 0, customer: 2, amount: 40_000, paidAt: inside, refunds: [{ amount: 'half', at: inside, strayProgram: false }, { amount: 'half', at: inside, strayProgram: false }] },
+        { affiliate: 0, program: 0, customer: 3, amount: 10_000, paidAt: inside, refunds: [{ amount: 'all', at: { anchor: 'now', offset: [1, 0] }, strayProgram: false }] },
+      ],
+    };
+    const { programIds, affiliateIds } = await storeBook(book);
+    const card = await database.transaction((tx) => tierOf(tx, tierProgram(programIds[0]!, book), affiliateIds[0]!, new Date(book.now)));
+    // The refund after now is not known yet; customer 2's sale counts for nothing.
+    expect([card.tier.key, card.trailingRevenueMinor, card.distinctCustomers]).toEqual(['tier_1', 60_000, 2]);
+  });
+
+  it('answers the first tier with zeros for an affiliate without sales', async () => {
+    const card = await database.transaction((tx) => tierOf(tx, program('prog_none'), 'aff_none', NOW));
+    expect([card.tier.key, card.trailingRevenueMinor, card.distinctCustomers]).toEqual(['referral', 0, 0]);
+    expect(Object.is(card.trailingRevenueMinor, 0)).toBe(true);
   });
 });

@@ -9,16 +9,20 @@ import {
   commissionState,
   commissionTotals,
   explain,
-  tierAt,
+  standingFor,
+  tierWindow,
   type Balance,
   type Commission,
   type CommissionStatus,
+  type Instant,
   type LedgerEntry,
+  type Plan,
   type TierStanding,
+  type TierTotals,
+  type TierWindow,
 } from '../domain/index.js';
 import { affiliateLedger, entriesOf } from './ledger-store.js';
 import type { ProgramRow } from './programs.js';
-import { loadSalesBook } from './facts.js';
 
 export interface CommissionView {
   id: string;
@@ -182,10 +186,51 @@ export async function balanceOf(tx: Tx, program: ProgramRow, affiliateId: string
   return { reserve: row.reserve, due: row.due, paid: row.paid };
 }
 
-/** R5.6: the tier card. */
+/**
+ * R5.6: the tier card. The domain evaluates a tier in two steps: `measure` reduces the sales to
+ * their totals (the net revenue and distinct customers of the sales that count within
+ * `tierWindow`), then `standingFor` decides the tier from the totals. Here the database takes the
+ * first step (`tierTotals`), so a big seller's tens of thousands of sales stay in the database and
+ * one row crosses to Node; the domain still decides. statements.test.ts proves the card equal to
+ * `tierAt` over the affiliate's whole book (loadSalesBook) on random ledgers on both backends.
+ */
 export async function tierOf(tx: Tx, program: ProgramRow, affiliateId: string, now: Date): Promise<TierStanding> {
-  const book = await loadSalesBook(tx, program.id, affiliateId, now, program.holdDays);
-  return tierAt(book, now.getTime(), program.plan as Parameters<typeof tierAt>[2], program.holdDays);
+  const totals = await tierTotals(tx, program.id, affiliateId, tierWindow(now.getTime(), program.holdDays, false));
+  return standingFor(program.plan as Plan, totals.revenueMinor, totals.customers);
+}
+
+/**
+ * R5.1/R5.2 `SalesBook.measure` in SQL: the affiliate's sales paid within `window` (an index range
+ * on payments_sale_affiliate), each netted of its refunds up to `window.refundsThrough`; a sale
+ * whose net is not positive counts for nothing, customer included. Refunds are summed only for the
+ * affiliate's sales in the window, then joined back, so no row is repeated and the sums stay exact.
+ * It runs unprepared on purpose: PostgreSQL plans it for this affiliate's number of sales (index
+ * probes into refunds for a few sales, one hash of the program's refunds for a big seller), where
+ * a generic plan of a prepared statement would fit one or the other.
+ */
+async function tierTotals(tx: Tx, programId: string, affiliateId: string, window: TierWindow): Promise<TierTotals> {
+  // The domain compares whole milliseconds and timestamptz keeps microseconds that the drivers
+  // truncate on reading (loadAffiliateBook truncates too), so "after t" is "from t's next
+  // millisecond on" and "at most t" is "before t's next millisecond".
+  const nextMs = (at: Instant) => sql`${new Date(at + 1).toISOString()}::timestamptz`;
+  const result = (await tx.execute(sql`with sales as materialized (
+      select external_id, customer_id, amount from payments
+      where program_id = ${programId} and sale_affiliate_id = ${affiliateId}
+        and paid_at >= ${nextMs(window.paidAfter)} and paid_at < ${nextMs(window.paidThrough)}
+    ), refunded as (
+      select r.payment_id, sum(r.amount)::bigint as amount from refunds r join sales on sales.external_id = r.payment_id
+      where r.program_id = ${programId} and r.at < ${nextMs(window.refundsThrough)}
+      group by r.payment_id
+    ), customers as (
+      select s.customer_id, sum(s.amount - coalesce(f.amount, 0)) as revenue
+      from sales s left join refunded f on f.payment_id = s.external_id
+      where s.amount - coalesce(f.amount, 0) > 0
+      group by s.customer_id
+    )
+    select coalesce(sum(revenue), 0)::text as revenue, count(*)::int as customers from customers`)) as unknown as { rows: Array<{ revenue: string; customers: number }> };
+  // bigint sums arrive as text so that both drivers agree; money stays below 2^53 minor units.
+  const row = result.rows[0]!;
+  return { revenueMinor: Number(row.revenue), customers: Number(row.customers) };
 }
 
 export interface RecruitRow {

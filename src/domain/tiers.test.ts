@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import type { SaleFact } from './facts.js';
 import { DEFAULT_PLAN } from './plan.js';
-import { SalesBook, standingFor, tierAt, tierForPayment } from './tiers.js';
+import { SalesBook, standingFor, tierAt, tierForPayment, tierWindow } from './tiers.js';
 import { days, t } from './test-helpers.js';
 
 const sale = (paymentId: string, customerId: string, amountMinor: number, paidAt: number, refunds: SaleFact['refunds'] = []): SaleFact => ({ paymentId, customerId, amountMinor, paidAt, refunds });
@@ -56,6 +56,16 @@ describe('R5.1/R5.2 what counts at instant t', () => {
     expect(tierAt(leap, t('2029-02-28T08:00:00Z') - 1, DEFAULT_PLAN, 45).distinctCustomers).toBe(2);
     expect(tierAt(leap, t('2029-02-28T08:00:00Z'), DEFAULT_PLAN, 45).distinctCustomers).toBe(2);
     expect(tierAt(leap, t('2029-03-01T08:00:00Z'), DEFAULT_PLAN, 45).distinctCustomers).toBe(0);
+  });
+});
+
+describe('tierWindow: the edges `measure` and the tier card’s database sums share', () => {
+  it.each([
+    ['mid-month, 45-day hold', t('2028-07-02T00:00:00Z'), 45, false, [t('2027-07-02T00:00:00Z'), t('2028-05-18T00:00:00Z'), t('2028-07-02T00:00:00Z')]],
+    ['strictly before (R5.3): one millisecond earlier', t('2028-07-02T00:00:00Z'), 45, true, [t('2027-07-02T00:00:00Z'), t('2028-05-18T00:00:00Z') - 1, t('2028-07-02T00:00:00Z') - 1]],
+    ['a leap day: the window opens on Feb 28 (calendar months clamp)', t('2028-02-29T08:30:00Z'), 0, false, [t('2027-02-28T08:30:00Z'), t('2028-02-29T08:30:00Z'), t('2028-02-29T08:30:00Z')]],
+  ])('%s', (_name, at, hold, strict, [paidAfter, paidThrough, refundsThrough]) => {
+    expect(tierWindow(at, hold, strict)).toEqual({ paidAfter, paidThrough, refundsThrough });
   });
 });
 

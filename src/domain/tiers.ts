@@ -1,11 +1,15 @@
 // R5 tiers: which tier an affiliate is on at an instant, from their trailing 12 months of sales.
 // `SalesBook` keeps one affiliate's sales sorted by payment time so an evaluation is a binary
 // search plus one pass over the window, with no allocation per sale (10k sales in tens of µs).
+// An evaluation is two steps: `measure` reduces the sales to their totals within `tierWindow`
+// (trailing net revenue, distinct customers), and `standingFor` decides the tier from the totals.
+// The tier card (src/app/statements.ts `tierOf`) has the database compute the totals with the
+// same window and calls `standingFor`; statements.test.ts proves it equal to `tierAt`.
 import { InvariantError } from './errors.js';
 import type { RefundFact, SaleFact } from './facts.js';
 import type { MinorUnits, RateBps } from './money.js';
 import type { Plan, Tier } from './plan.js';
-import { addUtcMonths, DAY_MS, type Instant } from './time.js';
+import { addUtcMonths, assertInstant, DAY_MS, type Instant } from './time.js';
 
 /** R5.1 window: the 12 calendar months before the moment of evaluation. */
 export const TRAILING_MONTHS = 12;
@@ -19,6 +23,36 @@ export interface TierStanding {
   distinctCustomers: number;
   /** What is missing for the tier above; null on the top tier. */
   next: { tierKey: string; revenueNeededMinor: MinorUnits; customersNeeded: number } | null;
+}
+
+/**
+ * R5.1/R5.2/R5.3: the instants that decide what counts at `at`, on whole milliseconds. A sale
+ * counts when `paidAfter < paidAt ≤ paidThrough` (paid within the 12 calendar months before `at`,
+ * its hold passed) and its net, after the refunds with `at ≤ refundsThrough`, is positive; a
+ * fully refunded sale counts for nothing, customer included. `strict` (R5.3) counts only what
+ * counted strictly before `at`: the hold must have passed and the refund happened before it.
+ * The one home of this arithmetic: `measure` and the database's sums for the tier card use it.
+ * @example tierWindow(Date.UTC(2028, 6, 2), 45, false).paidAfter === Date.UTC(2027, 6, 2)
+ */
+export interface TierWindow {
+  paidAfter: Instant;
+  paidThrough: Instant;
+  refundsThrough: Instant;
+}
+
+/** See `TierWindow`. @example tierWindow(Date.UTC(2028, 6, 2), 45, true).refundsThrough === Date.UTC(2028, 6, 2) - 1 */
+export function tierWindow(at: Instant, holdDays: number, strict: boolean): TierWindow {
+  // Instants are integer milliseconds (payments are checked by assertInstant, the store reads whole
+  // milliseconds), so "strictly before" is "at most 1 ms before".
+  assertInstant(at, 'at');
+  const before = strict ? 1 : 0;
+  return { paidAfter: addUtcMonths(at, -TRAILING_MONTHS), paidThrough: at - holdDays * DAY_MS - before, refundsThrough: at - before };
+}
+
+/** R5.1: what an evaluation reduces the sales to: the counted sales' net revenue and distinct customers. */
+export interface TierTotals {
+  revenueMinor: MinorUnits;
+  customers: number;
 }
 
 interface SaleRecord {
@@ -125,13 +159,13 @@ export class SalesBook {
    * R5.1/R5.2: trailing net revenue and distinct customers at `at`. A sale counts when its hold has
    * passed (`paidAt + hold ≤ at`) and it was paid within the 12 calendar months before `at`
    * (`paidAt > at − 12 months`); refunds known at `at` are netted, and a fully refunded sale counts
-   * for nothing, customer included. `strict` (R5.3) counts only what counted strictly before `at`.
+   * for nothing, customer included (`tierWindow`). `strict` (R5.3) counts only what counted
+   * strictly before `at`.
    */
-  measure(at: Instant, holdDays: number, strict: boolean): { revenueMinor: MinorUnits; customers: number } {
-    const windowStart = addUtcMonths(at, -TRAILING_MONTHS);
-    const holdCutoff = at - holdDays * DAY_MS; // a sale counts once paidAt ≤ cutoff (strict: <)
-    const from = this.upperBound(windowStart); // first sale with paidAt > windowStart
-    const to = strict ? this.lowerBound(holdCutoff) : this.upperBound(holdCutoff);
+  measure(at: Instant, holdDays: number, strict: boolean): TierTotals {
+    const window = tierWindow(at, holdDays, strict);
+    const from = this.upperBound(window.paidAfter); // first sale with paidAt > paidAfter
+    const to = this.upperBound(window.paidThrough); // first sale with paidAt > paidThrough
     this.mark += 1;
     if (this.mark === 0xffffffff) {
       this.marks.fill(0);
@@ -143,7 +177,7 @@ export class SalesBook {
       const record = this.records[index] as SaleRecord;
       let net = record.amountMinor;
       for (const refund of record.refunds) {
-        if (strict ? refund.at < at : refund.at <= at) net -= refund.amountMinor;
+        if (refund.at <= window.refundsThrough) net -= refund.amountMinor;
       }
       if (net <= 0) continue;
       revenueMinor += net;
@@ -162,18 +196,6 @@ export class SalesBook {
     while (low < high) {
       const middle = (low + high) >>> 1;
       if ((this.records[middle] as SaleRecord).paidAt <= at) low = middle + 1;
-      else high = middle;
-    }
-    return low;
-  }
-
-  /** Index of the first record with paidAt ≥ at. */
-  private lowerBound(at: Instant): number {
-    let low = 0;
-    let high = this.records.length;
-    while (low < high) {
-      const middle = (low + high) >>> 1;
-      if ((this.records[middle] as SaleRecord).paidAt < at) low = middle + 1;
       else high = middle;
     }
     return low;
@@ -225,16 +247,15 @@ export function standingFor(plan: Plan, revenueMinor: MinorUnits, customers: num
  * The same count as `SalesBook.measure` in one linear pass over unsorted rows: for a single
  * evaluation this beats building a book (no sort, no index), which pays off only when reused.
  */
-function measureRows(sales: readonly SaleFact[], at: Instant, holdDays: number, strict: boolean): { revenueMinor: MinorUnits; customers: number } {
-  const windowStart = addUtcMonths(at, -TRAILING_MONTHS);
-  const holdCutoff = at - holdDays * DAY_MS;
+function measureRows(sales: readonly SaleFact[], at: Instant, holdDays: number, strict: boolean): TierTotals {
+  const window = tierWindow(at, holdDays, strict);
   const customers = new Set<string>();
   let revenueMinor = 0;
   for (const sale of sales) {
-    if (sale.paidAt <= windowStart || (strict ? sale.paidAt >= holdCutoff : sale.paidAt > holdCutoff)) continue;
+    if (sale.paidAt <= window.paidAfter || sale.paidAt > window.paidThrough) continue;
     let net = sale.amountMinor;
     for (const refund of sale.refunds) {
-      if (strict ? refund.at < at : refund.at <= at) net -= refund.amountMinor;
+      if (refund.at <= window.refundsThrough) net -= refund.amountMinor;
     }
     if (net <= 0) continue;
     revenueMinor += net;
@@ -243,13 +264,13 @@ function measureRows(sales: readonly SaleFact[], at: Instant, holdDays: number, 
   return { revenueMinor, customers: customers.size };
 }
 
-function measure(sales: readonly SaleFact[] | SalesBook, at: Instant, holdDays: number, strict: boolean): { revenueMinor: MinorUnits; customers: number } {
+function measure(sales: readonly SaleFact[] | SalesBook, at: Instant, holdDays: number, strict: boolean): TierTotals {
   return sales instanceof SalesBook ? sales.measure(at, holdDays, strict) : measureRows(sales, at, holdDays, strict);
 }
 
 /**
- * R5.1/R5.2/R5.4/R5.6: the affiliate's standing at instant `at` (the dashboard's figure). Tiers
- * move both ways as the window rolls.
+ * R5.1/R5.2/R5.4/R5.6: the affiliate's standing at instant `at` (the dashboard's figure): `measure`
+ * then `standingFor`. Tiers move both ways as the window rolls.
  * @example tierAt(sales, Date.UTC(2027, 5, 1), DEFAULT_PLAN, 45) // { tier: {key: 'tier_1', ...}, rateBps: 2000, ... }
  */
 export function tierAt(sales: readonly SaleFact[] | SalesBook, at: Instant, plan: Plan, holdDays: number): TierStanding {
