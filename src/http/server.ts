@@ -43,6 +43,9 @@ export interface ServerOptions {
   webRoot?: string | undefined;
 }
 
+/** How far past the body limit a refused body is still read (and discarded) so its client gets the 413. */
+const DRAIN_FACTOR = 8;
+
 export async function buildServer(options: ServerOptions): Promise<Api> {
   const { context } = options;
   const app = Fastify({
@@ -52,6 +55,20 @@ export async function buildServer(options: ServerOptions): Promise<Api> {
     genReqId: () => randomUUID(),
     trustProxy: true,
   }).withTypeProvider<ZodTypeProvider>();
+
+  // A body declared larger than the limit is refused before anything reads it. Fastify would answer
+  // 413 and close the connection at once; a client still sending its body then gets a connection
+  // reset instead of the answer (the soak's 2 MB events did). Up to DRAIN_FACTOR × the limit, the
+  // server reads the rest of the body and throws it away, so the client reads the 413 and keeps
+  // its connection (a "lingering close", RFC 9112 §9.6); beyond that it closes, as Fastify does.
+  const bodyLimit = options.bodyLimitBytes ?? 1_048_576;
+  app.addHook('onRequest', (request, reply, done) => {
+    const declared = Number(request.headers['content-length'] ?? 0);
+    if (!(declared > bodyLimit)) return done();
+    if (declared > bodyLimit * DRAIN_FACTOR) reply.header('connection', 'close');
+    else request.raw.resume();
+    void sendProblem(reply, problem(413, 'fst_err_ctp_body_too_large', `The body is ${declared} bytes; the limit is ${bodyLimit}.`));
+  });
 
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);

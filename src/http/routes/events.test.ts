@@ -1,6 +1,7 @@
 // Proves the event pipeline end to end over HTTP (api.md "Events", "Reading money", "Customers"):
 // attribution, tiers, holds by the clock, refunds, JV, self-referral, dismissal, reassignment,
 // idempotency under concurrent redelivery, and that bad input is refused and writes nothing.
+import { Agent, request as httpRequest } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import Stripe from 'stripe';
 import { countRows, makeTestApp, TEST_STRIPE_SECRET, type TestApp } from '../../../test/support/app.js';
@@ -322,6 +323,36 @@ describe('bad input writes nothing', () => {
     expect(res.statusCode).toBe(413);
     expect(res.headers['content-type']).toContain('application/problem+json');
     expect(await snapshot()).toEqual(before);
+  });
+
+  it('answers an oversized body over a real socket with the 413, not a reset, and keeps the connection', async () => {
+    // Refused before it is read; the server drains it so the client, still sending, reads the answer.
+    const before = await snapshot();
+    const base = await t.app.listen({ port: 0, host: '127.0.0.1' });
+    const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+    const post = (body: string) =>
+      new Promise<{ status: number; type: string; body: string; connection: string | undefined; reused: boolean }>((resolve, reject) => {
+        const req = httpRequest(`${base}/api/v1/events`, { method: 'POST', agent, headers: { authorization: `Bearer ${t.apiKey}`, 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(body)) } }, (res) => {
+          let text = '';
+          res.on('data', (chunk: Buffer) => (text += chunk.toString()));
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, type: String(res.headers['content-type']), body: text, connection: res.headers.connection, reused: req.reusedSocket }));
+        });
+        req.on('error', reject);
+        req.end(body);
+      });
+    const huge = JSON.stringify({ ...good, padding: 'x'.repeat(2_000_000) });
+    for (let i = 0; i < 10; i += 1) {
+      const res = await post(huge);
+      expect(res.status).toBe(413);
+      expect(res.type).toContain('application/problem+json');
+      expect(res.connection).not.toBe('close');
+      expect(res.reused).toBe(i > 0); // one connection for all of them
+    }
+    // The same connection then serves a good request.
+    const after = await post(JSON.stringify({ ...good, id: 'evt_after_huge', payment: { id: 'p_after_huge', amount: 100, currency: 'usd' } }));
+    expect(after).toMatchObject({ status: 201, reused: true });
+    agent.destroy();
+    expect((await snapshot()).map((n, i) => n - before[i]!)).toEqual([1, 1, 0, 0, 1]);
   });
 });
 
