@@ -9,7 +9,7 @@ import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
 import { drizzle as drizzlePg } from 'drizzle-orm/node-postgres';
 import { migrate as migratePg } from 'drizzle-orm/node-postgres/migrator';
 import type { PgDatabase, PgQueryResultHKT, PgTransaction } from 'drizzle-orm/pg-core';
-import type { ExtractTablesWithRelations, SQL } from 'drizzle-orm';
+import { sql, type ExtractTablesWithRelations, type SQL } from 'drizzle-orm';
 import pg from 'pg';
 import * as schema from './schema.js';
 
@@ -38,12 +38,17 @@ export interface Database {
   readonly pool?: pg.Pool;
 }
 
-/** Transactions that run alone (PGlite's, serialised above): a lock inside one can never be contended. */
-const serialTransactions = new WeakSet<Tx>();
+/** A PGlite database's one session: the statements prepared on it (PREPARE outlives a rollback). */
+interface PgliteSession {
+  prepared: Set<string>;
+}
+
+/** Transactions that run alone (PGlite's, serialised above), with their database's session. */
+const pgliteTransactions = new WeakMap<Tx, PgliteSession>();
 
 /** True when no other transaction can run while `tx` is open, so advisory locks may be skipped. */
 export function runsAlone(tx: Tx): boolean {
-  return serialTransactions.has(tx);
+  return pgliteTransactions.has(tx);
 }
 
 /**
@@ -53,12 +58,15 @@ export function runsAlone(tx: Tx): boolean {
  * few texts: each text stays prepared on every connection it ran on.
  */
 export function statementName(text: string): string {
-  return `q_${createHash('sha1').update(text).digest('base64url').slice(0, 20)}`;
+  return `q_${createHash('sha1').update(text).digest('hex').slice(0, 24)}`; // an SQL identifier too (PGlite's PREPARE)
 }
 
 /**
- * `tx.execute(query)` as a named prepared statement (statementName). An event's facts query took
- * PostgreSQL longer to plan than to run; on PGlite the name is ignored and it runs as before.
+ * `tx.execute(query)` as a named prepared statement (statementName): an event's facts query took
+ * PostgreSQL longer to plan (1.1 ms) than to run, and PGlite too. On PostgreSQL the driver
+ * prepares it once per connection. PGlite's driver has no named statements, so there it is
+ * PREPAREd once per database and run with EXECUTE, its values written as SQL literals
+ * (`sqlLiteral`). Both answer `{ rows }` as `tx.execute` does.
  */
 export async function executePrepared(tx: Tx, query: SQL): Promise<{ rows: unknown[] }> {
   // drizzle's own `execute`, with a name: its session and dialect are internal but stable (0.45).
@@ -67,7 +75,30 @@ export async function executePrepared(tx: Tx, query: SQL): Promise<{ rows: unkno
     session: { prepareQuery(query: { sql: string; params: unknown[] }, fields: undefined, name: string, arrayMode: boolean): { execute(): Promise<unknown> } };
   };
   const built = internals.dialect.sqlToQuery(query);
-  return (await internals.session.prepareQuery(built, undefined, statementName(built.sql), false).execute()) as { rows: unknown[] };
+  const name = statementName(built.sql);
+  const pglite = pgliteTransactions.get(tx);
+  if (!pglite) return (await internals.session.prepareQuery(built, undefined, name, false).execute()) as { rows: unknown[] };
+  if (!pglite.prepared.has(name)) {
+    await tx.execute(sql.raw(`prepare ${name} as ${built.sql}`));
+    pglite.prepared.add(name);
+  }
+  const args = built.params.length === 0 ? '' : `(${built.params.map(sqlLiteral).join(', ')})`;
+  return (await tx.execute(sql.raw(`execute ${name}${args}`))) as unknown as { rows: unknown[] };
+}
+
+/**
+ * A parameter value as an SQL literal for EXECUTE (PGlite): an escape string with backslashes and
+ * quotes doubled (PostgreSQL, "String Constants with C-Style Escapes"), so any text reads back as
+ * itself whatever standard_conforming_strings says. Only the kinds the prepared queries pass.
+ */
+export function sqlLiteral(value: unknown): string {
+  if (value === null || value === undefined) return 'NULL';
+  if (typeof value === 'boolean') return value ? 'true' : 'false';
+  if (typeof value === 'number' && Number.isFinite(value)) return String(value);
+  if (typeof value === 'string') return `E'${value.replace(/\\/g, '\\\\').replace(/'/g, "''")}'`;
+  if (value instanceof Date) return sqlLiteral(value.toISOString());
+  if (Array.isArray(value)) return value.length === 0 ? "'{}'" : `ARRAY[${value.map(sqlLiteral).join(', ')}]`;
+  throw new TypeError(`sqlLiteral: no literal for a ${typeof value}`);
 }
 
 export interface OpenOptions {
@@ -115,10 +146,11 @@ async function openPglite(dataDir: string | undefined, loadDataDir: Blob | undef
   // PGlite is single-connection: serialise transactions so that a second one never interleaves
   // its statements into an open one (PGlite would otherwise run them inside it).
   let tail: Promise<unknown> = Promise.resolve();
+  const session: PgliteSession = { prepared: new Set() };
   const transaction = <T>(work: (tx: Tx) => Promise<T>): Promise<T> => {
     const run = tail.then(() =>
       db.transaction((tx) => {
-        serialTransactions.add(tx);
+        pgliteTransactions.set(tx, session);
         return work(tx);
       }),
     );
