@@ -153,7 +153,8 @@ export async function generateProgram(database: Database, options: GenerateOptio
       payment += 1;
       const paymentId = `pay_g${payment}`;
       const refunded = random() < 0.03;
-      paymentRows.push({ programId: program.id, externalId: paymentId, subscriptionId: sub, customerId: customer, customerEmail: `${customer}@buyer.bench`, amount, currency: 'usd', fullPrice: true, paidAt: new Date(paidAt), saleAffiliateId: seller, recordedAt: new Date(paidAt) });
+      // Sold through the seller's main link (its code is the basis's source), so per-link sale counts (R9.1) have rows to count.
+      paymentRows.push({ programId: program.id, externalId: paymentId, subscriptionId: sub, customerId: customer, customerEmail: `${customer}@buyer.bench`, amount, currency: 'usd', fullPrice: true, paidAt: new Date(paidAt), saleAffiliateId: seller, linkId: mainLinkId(rank), recordedAt: new Date(paidAt) });
       const refundAt = paidAt + Math.floor(random() * 20 * DAY);
       if (refunded) refundRows.push({ id: `rfd_g${payment}`, programId: program.id, paymentId, kind: 'refund', amount, at: new Date(refundAt), createdAt: new Date(refundAt) });
       const basis: CommissionBasis = {
