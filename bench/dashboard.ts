@@ -1,6 +1,6 @@
 // Bench 4: the affiliate dashboard's reads on PostgreSQL with 10M clicks stored, on the month-close
 // program (100k affiliates, 2M commissions; skewed, so the biggest sellers have the most rows):
-// GET /api/v1/affiliates/{id}/balance|tier|links and GET /api/v1/commissions?affiliate_id=, one at a
+// GET /api/v1/affiliates/{id}/balance|tier|links|recruits and GET /api/v1/commissions?affiliate_id=, one at a
 // time, for the 20 biggest sellers and 180 affiliates drawn at random. Beside them, the same
 // server's /healthz (no database) and /readyz (one round trip) as the floor.
 import pg from 'pg';
@@ -76,6 +76,8 @@ export async function dashboardBench(report: Report, data: DashboardData): Promi
       ['GET /affiliates/{id}/tier', (id) => `/api/v1/affiliates/${id}/tier?program=${data.slug}`],
       ['GET /affiliates/{id}/links', (id) => `/api/v1/affiliates/${id}/links?program=${data.slug}`],
       ['GET /commissions?affiliate_id=', (id) => `/api/v1/commissions?program=${data.slug}&affiliate_id=${id}&limit=20`],
+      // R6.3 JV analytics: ranks 0, 5, 10 and 15 of the biggest sellers recruited ranks 4, 9, 14 and 19.
+      ['GET /affiliates/{id}/recruits', (id) => `/api/v1/affiliates/${id}/recruits?program=${data.slug}`],
     ];
     const time = async (path: string) => {
       const started = performance.now();

@@ -7,13 +7,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { sql } from 'drizzle-orm';
 import { backend, openTestDatabase } from '../../test/support/db.js';
-import { addUtcMonths, balances, DEFAULT_PLAN, tierAt, type Plan } from '../domain/index.js';
+import { addUtcMonths, balances, commissionTotals, DEFAULT_PLAN, tierAt, type Plan } from '../domain/index.js';
 import type { Database } from '../store/db.js';
-import { commissions, ledgerEntries, payments, programs, refunds } from '../store/schema.js';
+import { affiliates, commissions, ledgerEntries, payments, programs, refunds } from '../store/schema.js';
 import { loadSalesBook } from './facts.js';
 import { affiliateLedger } from './ledger-store.js';
 import type { ProgramRow } from './programs.js';
-import { balanceOf, tierOf } from './statements.js';
+import { balanceOf, recruitsOf, tierOf } from './statements.js';
 
 const DAY = 86_400_000;
 const NOW = new Date('2028-07-02T00:00:00.000Z');
@@ -46,6 +46,8 @@ const ledgerArbitrary = fc.record({
       program: fc.constantFrom(0, 0, 0, 1),
       due: instant,
       rejected: fc.boolean(),
+      // A JV commission earned through recruit 0 or 1 (R6.3), or a direct one.
+      recruit: fc.constantFrom(null, null, 0, 1),
     }),
     { maxLength: 12 },
   ),
@@ -79,10 +81,11 @@ async function store(ledger: Ledger) {
   await database.transaction(async (tx) => {
     await tx.insert(programs).values(programIds.map(program));
     const rows = ledger.commissions.map((c, index) => ({
-      id: `com_bal${run}_${index}`, programId: programIds[c.program]!, affiliateId: affiliateIds[c.affiliate]!, kind: 'direct', paymentId: `pay_${index}`,
+      id: `com_bal${run}_${index}`, programId: programIds[c.program]!, affiliateId: affiliateIds[c.affiliate]!, kind: c.recruit === null ? 'direct' : 'jv', paymentId: `pay_${index}`,
       subscriptionId: `sub_${index}`, customerId: `cus_${index}`, amount: 1000, currency: 'usd', rateBps: 2000, tierKey: 'tier_1',
       earnedAt: sql`${stamp(c.due)}::timestamptz - interval '45 days'`, dueAt: sql`${stamp(c.due)}::timestamptz`,
-      status: c.rejected ? 'rejected' : 'active', reason: null, sourceCommissionId: null, basis: {}, createdAt: created,
+      status: c.rejected ? 'rejected' : 'active', reason: null, sourceCommissionId: null,
+      basis: c.recruit === null ? {} : { recruitAffiliateId: `aff_rec${run}_${c.recruit}` }, createdAt: created,
     }));
     if (rows.length > 0) await tx.insert(commissions).values(rows);
     const entries = ledger.commissions.length === 0 ? [] : ledger.entries.map((e, index) => {
@@ -95,7 +98,7 @@ async function store(ledger: Ledger) {
     });
     if (entries.length > 0) await tx.insert(ledgerEntries).values(entries);
   });
-  return { programIds, affiliateIds };
+  return { programIds, affiliateIds, recruitIds: [`aff_rec${run}_0`, `aff_rec${run}_1`] };
 }
 
 /** The oracle: the domain's derivation over everything affiliateLedger loads. */
@@ -126,8 +129,8 @@ describe(`balanceOf on ${backend}`, () => {
     const at = { offsetMs: 0, micros: 999 };
     const ledger: Ledger = {
       commissions: [
-        { affiliate: 0, program: 0, due: at, rejected: false },
-        { affiliate: 0, program: 0, due: { offsetMs: 1, micros: 0 }, rejected: false },
+        { affiliate: 0, program: 0, due: at, rejected: false, recruit: null },
+        { affiliate: 0, program: 0, due: { offsetMs: 1, micros: 0 }, rejected: false, recruit: null },
       ],
       entries: [
         { commission: 0, type: 'earn', amount: 700, at, strayAffiliate: false, strayProgram: false },
@@ -145,6 +148,40 @@ describe(`balanceOf on ${backend}`, () => {
     const summed = await database.transaction((tx) => balanceOf(tx, program('prog_none'), 'aff_none', NOW));
     expect(summed).toEqual({ reserve: 0, due: 0, paid: 0 });
     expect(Object.is(summed.paid, 0)).toBe(true);
+  });
+});
+
+describe(`recruitsOf's JV net on ${backend}`, () => {
+  it('equals the domain’s earned less reversed over the recruiter’s JV commissions, per recruit, for random ledgers (R6.3)', async () => {
+    await fc.assert(
+      fc.asyncProperty(ledgerArbitrary, async (ledger) => {
+        const { programIds, affiliateIds, recruitIds } = await store(ledger);
+        // Both recruits were recruited by affiliate 0 (and enrolled in neither program: not needed here).
+        await database.transaction((tx) =>
+          tx.insert(affiliates).values(
+            [...affiliateIds, ...recruitIds].map((id, index) => ({
+              id, username: id, usernameLower: id, email: `${id}@x.test`, name: id, recruitedBy: index >= 2 ? affiliateIds[0]! : null, createdAt: created,
+            })),
+          ),
+        );
+        for (const programId of programIds) {
+          const rows = await database.transaction((tx) => recruitsOf(tx, program(programId), affiliateIds[0]!, NOW));
+          // The oracle: the old path, commissionTotals over each JV commission's entries in the ledger.
+          const expected = await database.transaction(async (tx) => {
+            const whole = await affiliateLedger(tx, programId, affiliateIds[0]!);
+            const net = new Map<string, number>();
+            for (const c of whole.commissions) {
+              if (c.kind !== 'jv' || !c.basis.recruitAffiliateId) continue;
+              const totals = commissionTotals(whole.entries.filter((e) => e.commissionId === c.id), NOW.getTime());
+              net.set(c.basis.recruitAffiliateId, (net.get(c.basis.recruitAffiliateId) ?? 0) + totals.earned - totals.reversed);
+            }
+            return recruitIds.map((id) => net.get(id) ?? 0);
+          });
+          expect(rows.map((r) => r.jv_commission_net)).toEqual(expected);
+        }
+      }),
+      { numRuns: backend === 'pglite' ? 40 : 80 },
+    );
   });
 });
 
