@@ -322,6 +322,9 @@ export const commissions = pgTable(
     // by, read as an index-only scan and merge-joined with ledger_entries_outstanding. (Key
     // columns after the unique id act as INCLUDE, which drizzle-kit cannot express.)
     index('commissions_outstanding').on(t.programId, t.id, t.affiliateId, t.status, t.dueAt),
+    // R6.3: a recruiter's JV commissions, the start of their recruits' JV net (recruitsOf), without
+    // reading their direct ones (a big seller has tens of thousands).
+    index('commissions_jv').on(t.programId, t.affiliateId, t.id).where(sql`kind = 'jv'`),
   ],
 );
 

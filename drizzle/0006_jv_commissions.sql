@@ -1,0 +1,1 @@
+CREATE INDEX "commissions_jv" ON "commissions" USING btree ("program_id","affiliate_id","id") WHERE kind = 'jv';
