@@ -179,6 +179,9 @@ interface Claim {
   lockedAffiliates: Set<string>;
 }
 
+/** claimEvent's statement name per lock variant. */
+const claimStatementNames = new Map<string, string>();
+
 /**
  * The program, its test clock, and the claim of the event id, in one statement. With `locks`, the
  * locks too, taken only once the id is claimed (a redelivery waits on the claim, never on a lock,
@@ -230,8 +233,15 @@ async function claimEvent(tx: Tx, input: EventInput, bodyHash: string, recordedA
     .from(programs)
     .leftJoin(testClocks, eq(testClocks.id, programs.testClockId))
     .where(eq(programs.slug, input.program));
-  // Prepared by name (three texts: with no locks, the subscription's, and the affiliates' too).
-  const row = (await query.prepare(statementName(query.toSQL().sql)).execute())[0];
+  // Prepared by name. Its text depends only on which locks it takes (three texts), so each
+  // variant's name is derived from its text once, not rebuilt for every event.
+  const variant = locks ? (locks.affiliatesOf ? 'subscription+affiliates' : 'subscription') : 'none';
+  let name = claimStatementNames.get(variant);
+  if (name === undefined) {
+    name = statementName(query.toSQL().sql);
+    claimStatementNames.set(variant, name);
+  }
+  const row = (await query.prepare(name).execute())[0];
   if (!row) return null;
   const locked = typeof row.lockedAffiliates === 'string' ? (JSON.parse(row.lockedAffiliates) as string[]) : row.lockedAffiliates;
   return { program: row.program, frozenTime: row.frozenTime, claimed: row.claimed, lockedAffiliates: new Set(locked) };
