@@ -290,7 +290,7 @@ async function applySubscriptionEvent(
     referralCode: input.referralCode ?? null,
     customerId: customer.id,
     customerEmail: customer.email ?? null,
-    book: paymentInput ? { at: new Date(at), holdDays: settings.holdDays } : null,
+    book: paymentInput ? { at: new Date(at), holdDays: settings.holdDays, fingerprint: paymentInput.fingerprint ?? null } : null,
   });
   const stored = facts.subscription;
   const existing = stored ? toSubscriptionFact(stored) : null;
@@ -336,15 +336,16 @@ async function applySubscriptionEvent(
     const affiliate = attribution.credited ? affiliateFact(attribution.affiliateId) : null;
     let affiliateBook: AffiliateBook | null = null;
     if (affiliate) {
-      // One affiliate's payments are priced one at a time: the tier book must include every sale
-      // before it (R5.3). The facts came with the likely affiliate's book; it counts only if their
-      // lock was held before that statement began (the claim's), or on PGlite.
+      // One affiliate's payments are priced one at a time: the tier sales must include every sale
+      // before it (R5.3). The facts came with the likely affiliate's sales measured for this
+      // payment; they count only if the lock was held before that statement began (the claim's),
+      // or on PGlite.
       const locked = runsAlone(tx) || lockedAffiliates.has(affiliate.id);
       if (locked && facts.book?.affiliateId === affiliate.id) {
         affiliateBook = facts.book.book;
       } else {
         if (!locked) await lockAffiliateBook(tx, program.id, affiliate.id);
-        affiliateBook = await loadAffiliateBook(tx, program.id, affiliate.id, new Date(at), settings.holdDays);
+        affiliateBook = await loadAffiliateBook(tx, program.id, affiliate.id, new Date(at), settings.holdDays, paymentInput.fingerprint ?? null);
       }
     }
     const payment: PaymentFact = {
@@ -365,7 +366,7 @@ async function applySubscriptionEvent(
       attribution,
       affiliate,
       recruiter: affiliate ? affiliateFact(affiliate.recruitedBy) : null,
-      affiliateSales: affiliateBook?.book ?? [],
+      affiliateSales: affiliateBook?.sales ?? [],
       affiliateFingerprints: affiliateBook?.fingerprints ?? new Set<string>(),
       ids: programIds(program.id),
     });

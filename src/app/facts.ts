@@ -16,6 +16,11 @@ import {
   type RefundFact,
   type SaleFact,
   type SubscriptionFact,
+  tierWindow,
+  type Instant,
+  type MeasuredSales,
+  type TierTotals,
+  type TierWindow,
 } from '../domain/index.js';
 
 /**
@@ -100,11 +105,12 @@ export interface SubscriptionEventQuery {
   customerId: string;
   customerEmail: string | null;
   /**
-   * payment.succeeded: also read, as of `at`, the tier book of the affiliate the event most likely
-   * credits (the stored binding's, else the click's, else the code's). It is only good to price
-   * the payment if the transaction held that affiliate's lock before this statement began.
+   * payment.succeeded: also measure, for a payment at `at` (R5.3), the tier sales of the affiliate
+   * the event most likely credits (the stored binding's, else the click's, else the code's), and
+   * whether `fingerprint` is on a payment they made themselves (R4.5). It is only good to price the
+   * payment if the transaction held that affiliate's lock before this statement began.
    */
-  book: { at: Date; holdDays: number } | null;
+  book: { at: Date; holdDays: number; fingerprint: string | null } | null;
 }
 
 export interface SubscriptionEventFacts {
@@ -122,7 +128,7 @@ export interface SubscriptionEventFacts {
   payerAffiliateId: string | null;
   /** Facts of every affiliate the event may credit (click's, code's, binding's) and of their recruiters. */
   affiliates: Map<string, AffiliateFact>;
-  /** The book asked for with `book`, and whose it is. */
+  /** What `book` asked for, and whose it is. */
   book: { affiliateId: string; book: AffiliateBook } | null;
 }
 
@@ -146,7 +152,7 @@ interface SubscriptionEventJson {
   payer_affiliate_id: string | null;
   affiliates: AffiliateFactJson[];
   book_affiliate_id: string | null;
-  book: BookJson | null;
+  book: AffiliateBookJson | null;
 }
 
 /**
@@ -157,7 +163,8 @@ interface SubscriptionEventJson {
  */
 export async function loadSubscriptionEventFacts(tx: Tx, programId: string, q: SubscriptionEventQuery): Promise<SubscriptionEventFacts> {
   const email = q.customerEmail ? normaliseEmail(q.customerEmail) : null;
-  const bookSql = q.book ? sql`(${affiliateBookSql(programId, sql`(select id from likely)`, q.book.at, q.book.holdDays, true)})` : sql`null`;
+  const window = q.book ? tierWindow(q.book.at.getTime(), q.book.holdDays, true) : null;
+  const bookSql = q.book && window ? affiliateBookSql(programId, sql`(select id from likely)`, window, q.book.fingerprint) : sql`null`;
   const doc = await jsonDoc<SubscriptionEventJson>(
     tx,
     sql`with sub as (
@@ -222,7 +229,7 @@ export async function loadSubscriptionEventFacts(tx: Tx, programId: string, q: S
     bindingLinkId: doc.binding_link_id,
     payerAffiliateId: doc.payer_affiliate_id,
     affiliates: new Map(doc.affiliates.map((row) => [row.id, toAffiliateFact(row)])),
-    book: doc.book && doc.book_affiliate_id ? { affiliateId: doc.book_affiliate_id, book: toAffiliateBook(doc.book) } : null,
+    book: doc.book && doc.book_affiliate_id && window && q.book ? { affiliateId: doc.book_affiliate_id, book: toAffiliateBook(doc.book, window, q.book.fingerprint) } : null,
   };
 }
 
@@ -275,14 +282,80 @@ function salesHorizon(at: Date, holdDays: number): Date {
   return new Date(d.getTime() - (holdDays + 1) * 86_400_000);
 }
 
-/** One affiliate's tier book and, when asked, the fingerprints of their own payments. */
+/**
+ * What pricing one payment needs of the credited affiliate (R5.3, R4.5): their tier sales measured
+ * for the payment's window, and the payment's fingerprint if it is on a payment they made
+ * themselves (`detectSelfReferral` asks only whether the set has it).
+ */
 export interface AffiliateBook {
-  book: SalesBook;
+  sales: MeasuredSales;
   fingerprints: Set<string>;
 }
 
+interface AffiliateBookJson {
+  revenue: string;
+  customers: number;
+  fingerprint_seen: boolean;
+}
+
+/**
+ * R5.1/R5.2 `SalesBook.measure` in SQL, as one row (revenue as text, customers): the affiliate's
+ * sales paid within `window` (an index range on payments_sale_affiliate), each netted of its
+ * refunds up to `window.refundsThrough`; a sale whose net is not positive counts for nothing,
+ * customer included. Refunds are summed only for the affiliate's sales in the window, then joined
+ * back, so no row is repeated and the sums stay exact. However many sales an affiliate has, one
+ * row crosses to Node. `affiliate` is an SQL expression of their id (a parameter, or a subquery
+ * inside an event's facts). statements.test.ts proves it equal to the domain over the whole book.
+ */
+export function tierTotalsSql(programId: string, affiliate: SQL, window: TierWindow): SQL {
+  // The domain compares whole milliseconds and timestamptz keeps microseconds that the drivers
+  // truncate on reading (loadSalesBook truncates too), so "after t" is "from t's next
+  // millisecond on" and "at most t" is "before t's next millisecond".
+  const nextMs = (at: Instant) => sql`${new Date(at + 1).toISOString()}::timestamptz`;
+  return sql`with sales as materialized (
+      select external_id, customer_id, amount from payments
+      where program_id = ${programId} and sale_affiliate_id = ${affiliate}
+        and paid_at >= ${nextMs(window.paidAfter)} and paid_at < ${nextMs(window.paidThrough)}
+    ), refunded as (
+      select r.payment_id, sum(r.amount)::bigint as amount from refunds r join sales on sales.external_id = r.payment_id
+      where r.program_id = ${programId} and r.at < ${nextMs(window.refundsThrough)}
+      group by r.payment_id
+    ), customers as (
+      select s.customer_id, sum(s.amount - coalesce(f.amount, 0)) as revenue
+      from sales s left join refunded f on f.payment_id = s.external_id
+      where s.amount - coalesce(f.amount, 0) > 0
+      group by s.customer_id
+    )
+    select coalesce(sum(revenue), 0)::text as revenue, count(*)::int as customers from customers`;
+}
+
+/** tierTotalsSql's row as the domain's totals: bigint sums arrive as text so that both drivers agree; money stays below 2^53 minor units. */
+export function toTierTotals(row: { revenue: string; customers: number }): TierTotals {
+  return { revenueMinor: Number(row.revenue), customers: Number(row.customers) };
+}
+
+/** An AffiliateBook as one JSON expression (see tierTotalsSql for `affiliate`). */
+function affiliateBookSql(programId: string, affiliate: SQL, window: TierWindow, fingerprint: string | null): SQL {
+  return sql`(select json_build_object(
+      'revenue', t.revenue, 'customers', t.customers,
+      'fingerprint_seen', ${fingerprint}::text is not null and exists (
+        select 1 from payments where program_id = ${programId} and payer_affiliate_id = ${affiliate} and fingerprint = ${fingerprint}::text
+      )
+    ) from (${tierTotalsSql(programId, affiliate, window)}) t)`;
+}
+
+function toAffiliateBook(doc: AffiliateBookJson, window: TierWindow, fingerprint: string | null): AffiliateBook {
+  return { sales: { window, totals: toTierTotals(doc) }, fingerprints: new Set(doc.fingerprint_seen && fingerprint !== null ? [fingerprint] : []) };
+}
+
+/** What pricing a payment at `at` with `fingerprint` needs of one affiliate (AffiliateBook), for a caller holding lockAffiliateBook. */
+export async function loadAffiliateBook(tx: Tx, programId: string, affiliateId: string, at: Date, holdDays: number, fingerprint: string | null): Promise<AffiliateBook> {
+  const window = tierWindow(at.getTime(), holdDays, true);
+  return toAffiliateBook(await jsonDoc<AffiliateBookJson>(tx, affiliateBookSql(programId, sql`${affiliateId}`, window, fingerprint)), window, fingerprint);
+}
+
 /** Columns as arrays: a big seller's book is tens of thousands of sales, and JSON objects per row cost several times more. */
-interface BookJson {
+interface SalesBookJson {
   sale_ids: string[];
   sale_customers: string[];
   sale_amounts: number[];
@@ -290,7 +363,6 @@ interface BookJson {
   refund_payments: string[];
   refund_amounts: number[];
   refund_at_ms: number[];
-  fingerprints: string[];
 }
 
 /** Epoch milliseconds of a timestamptz, truncated as a Date read by either driver truncates microseconds. */
@@ -299,15 +371,16 @@ const epochMs = (column: SQL) => sql`trunc(extract(epoch from ${column}) * 1000)
 const refundOrder = sql`order by at, created_at, id`;
 
 /**
- * R5.1 and R4.5 as one JSON expression: an affiliate's sales that may still count at `at` with
- * their refunds (by a join, a query of constant size however many sales), and, with
- * `withFingerprints`, the fingerprints seen on payments the affiliate made themselves. `affiliate`
- * is an SQL expression of their id (a parameter, or a subquery inside an event's facts).
+ * R5.1: an affiliate's sales that may still count at `at`, with their refunds, as a SalesBook (a
+ * reassignment reprices several payments at several instants; the tests use it as the oracle of
+ * tierTotalsSql). Refunds come by a join, a query of constant size however many sales.
  */
-function affiliateBookSql(programId: string, affiliate: SQL, at: Date, holdDays: number, withFingerprints: boolean): SQL {
-  return sql`with sales as (
+export async function loadSalesBook(tx: Tx, programId: string, affiliateId: string, at: Date, holdDays: number): Promise<SalesBook> {
+  const doc = await jsonDoc<SalesBookJson>(
+    tx,
+    sql`with sales as (
       select external_id, customer_id, amount, paid_at from payments
-      where program_id = ${programId} and sale_affiliate_id = ${affiliate} and paid_at >= ${salesHorizon(at, holdDays).toISOString()}::timestamptz
+      where program_id = ${programId} and sale_affiliate_id = ${affiliateId} and paid_at >= ${salesHorizon(at, holdDays).toISOString()}::timestamptz
     ), sale_refunds as (
       select r.id, r.payment_id, r.amount, r.at, r.created_at from refunds r join sales on sales.external_id = r.payment_id
       where r.program_id = ${programId}
@@ -319,15 +392,9 @@ function affiliateBookSql(programId: string, affiliate: SQL, at: Date, holdDays:
       'sale_paid_ms', coalesce((select json_agg(${epochMs(sql`paid_at`)} order by external_id) from sales), '[]'::json),
       'refund_payments', coalesce((select json_agg(payment_id ${refundOrder}) from sale_refunds), '[]'::json),
       'refund_amounts', coalesce((select json_agg(amount ${refundOrder}) from sale_refunds), '[]'::json),
-      'refund_at_ms', coalesce((select json_agg(${epochMs(sql`at`)} ${refundOrder}) from sale_refunds), '[]'::json),
-      'fingerprints', coalesce((
-        select json_agg(distinct fingerprint) from payments
-        where ${withFingerprints} and program_id = ${programId} and payer_affiliate_id = ${affiliate} and fingerprint is not null
-      ), '[]'::json)
-    )`;
-}
-
-function toAffiliateBook(doc: BookJson): AffiliateBook {
+      'refund_at_ms', coalesce((select json_agg(${epochMs(sql`at`)} ${refundOrder}) from sale_refunds), '[]'::json)
+    )`,
+  );
   const refundsByPayment = new Map<string, RefundFact[]>();
   doc.refund_payments.forEach((paymentId, i) => {
     const list = refundsByPayment.get(paymentId) ?? [];
@@ -341,17 +408,7 @@ function toAffiliateBook(doc: BookJson): AffiliateBook {
     paidAt: doc.sale_paid_ms[i]!,
     refunds: [...(refundsByPayment.get(paymentId) ?? [])],
   }));
-  return { book: SalesBook.from(sales), fingerprints: new Set(doc.fingerprints) };
-}
-
-/** One affiliate's tier book (and fingerprints), for a caller holding lockAffiliateBook. */
-export async function loadAffiliateBook(tx: Tx, programId: string, affiliateId: string, at: Date, holdDays: number, withFingerprints = true): Promise<AffiliateBook> {
-  return toAffiliateBook(await jsonDoc<BookJson>(tx, affiliateBookSql(programId, sql`${affiliateId}`, at, holdDays, withFingerprints)));
-}
-
-/** R5.1: an affiliate's sales that may still count at `at`, with their refunds, as a SalesBook. */
-export async function loadSalesBook(tx: Tx, programId: string, affiliateId: string, at: Date, holdDays: number): Promise<SalesBook> {
-  return (await loadAffiliateBook(tx, programId, affiliateId, at, holdDays, false)).book;
+  return SalesBook.from(sales);
 }
 
 export async function loadRefunds(tx: Tx, programId: string, paymentIds: string[]): Promise<Map<string, RefundFact[]>> {

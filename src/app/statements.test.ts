@@ -7,10 +7,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { sql } from 'drizzle-orm';
 import { backend, openTestDatabase } from '../../test/support/db.js';
-import { addUtcMonths, balances, commissionTotals, DEFAULT_PLAN, tierAt, type Plan } from '../domain/index.js';
+import { addUtcMonths, balances, commissionTotals, DEFAULT_PLAN, tierAt, tierForPayment, type Plan } from '../domain/index.js';
 import type { Database } from '../store/db.js';
 import { affiliates, commissions, ledgerEntries, payments, programs, refunds } from '../store/schema.js';
-import { loadSalesBook } from './facts.js';
+import { loadAffiliateBook, loadSalesBook } from './facts.js';
 import { affiliateLedger } from './ledger-store.js';
 import type { ProgramRow } from './programs.js';
 import { balanceOf, recruitsOf, tierOf } from './statements.js';
@@ -275,6 +275,48 @@ describe(`tierOf on ${backend}`, () => {
       }),
       { numRuns: backend === 'pglite' ? 60 : 100 },
     );
+  });
+
+  it('a payment’s measured sales (loadAffiliateBook, R5.3) price it as tierForPayment over the whole book does, for random books', async () => {
+    await fc.assert(
+      fc.asyncProperty(bookArbitrary, async (book) => {
+        const { programIds, affiliateIds } = await storeBook(book);
+        const paidAt = new Date(book.now);
+        for (const programId of programIds) {
+          for (const affiliateId of affiliateIds) {
+            const measured = await database.transaction((tx) => loadAffiliateBook(tx, programId, affiliateId, paidAt, book.holdDays, null));
+            const priced = tierForPayment(measured.sales, book.now, book.plan, book.holdDays);
+            const whole = await database.transaction(async (tx) => tierForPayment(await loadSalesBook(tx, programId, affiliateId, paidAt, book.holdDays), book.now, book.plan, book.holdDays));
+            expect(priced).toEqual(whole);
+          }
+        }
+      }),
+      { numRuns: backend === 'pglite' ? 60 : 100 },
+    );
+  });
+
+  it('tells a payment whether its fingerprint is on a payment the affiliate made themselves (R4.5), and nothing else', async () => {
+    run += 1;
+    const [programId, otherProgram, affiliateId, otherAffiliate] = [`prog_fp${run}`, `prog_fp${run}x`, `aff_fp${run}`, `aff_fp${run}x`];
+    await database.transaction(async (tx) => {
+      const row = (id: string, program: string, payer: string | null, fingerprint: string | null) => ({
+        programId: program, externalId: id, subscriptionId: `sub_${id}`, customerId: `cus_${id}`, amount: 1000, currency: 'usd', fullPrice: true,
+        paidAt: NOW, payerAffiliateId: payer, fingerprint, recordedAt: NOW,
+      });
+      await tx.insert(payments).values([
+        row(`pay_fp${run}_own`, programId, affiliateId, 'card_own'),
+        row(`pay_fp${run}_other`, programId, otherAffiliate, 'card_other'),
+        row(`pay_fp${run}_elsewhere`, otherProgram, affiliateId, 'card_elsewhere'),
+        row(`pay_fp${run}_none`, programId, affiliateId, null),
+      ]);
+    });
+    const seen = async (fingerprint: string | null) =>
+      [...(await database.transaction((tx) => loadAffiliateBook(tx, programId, affiliateId, NOW, 30, fingerprint))).fingerprints];
+    expect(await seen('card_own')).toEqual(['card_own']);
+    expect(await seen('card_other')).toEqual([]);
+    expect(await seen('card_elsewhere')).toEqual([]);
+    expect(await seen('card_new')).toEqual([]);
+    expect(await seen(null)).toEqual([]);
   });
 
   it('drops a sale refunded to zero, customer included, and nets a partly refunded one', async () => {

@@ -14,13 +14,13 @@ import {
   type Balance,
   type Commission,
   type CommissionStatus,
-  type Instant,
   type LedgerEntry,
   type Plan,
   type TierStanding,
   type TierTotals,
   type TierWindow,
 } from '../domain/index.js';
+import { tierTotalsSql, toTierTotals } from './facts.js';
 import { entriesOf } from './ledger-store.js';
 import type { ProgramRow } from './programs.js';
 
@@ -200,37 +200,14 @@ export async function tierOf(tx: Tx, program: ProgramRow, affiliateId: string, n
 }
 
 /**
- * R5.1/R5.2 `SalesBook.measure` in SQL: the affiliate's sales paid within `window` (an index range
- * on payments_sale_affiliate), each netted of its refunds up to `window.refundsThrough`; a sale
- * whose net is not positive counts for nothing, customer included. Refunds are summed only for the
- * affiliate's sales in the window, then joined back, so no row is repeated and the sums stay exact.
- * It runs unprepared on purpose: PostgreSQL plans it for this affiliate's number of sales (index
- * probes into refunds for a few sales, one hash of the program's refunds for a big seller), where
- * a generic plan of a prepared statement would fit one or the other.
+ * tierTotalsSql (facts.ts) for one affiliate. It runs unprepared on purpose: PostgreSQL plans it
+ * for this affiliate's number of sales (index probes into refunds for a few sales, one hash of the
+ * program's refunds for a big seller), where a generic plan of a prepared statement would fit one
+ * or the other.
  */
 async function tierTotals(tx: Tx, programId: string, affiliateId: string, window: TierWindow): Promise<TierTotals> {
-  // The domain compares whole milliseconds and timestamptz keeps microseconds that the drivers
-  // truncate on reading (loadAffiliateBook truncates too), so "after t" is "from t's next
-  // millisecond on" and "at most t" is "before t's next millisecond".
-  const nextMs = (at: Instant) => sql`${new Date(at + 1).toISOString()}::timestamptz`;
-  const result = (await tx.execute(sql`with sales as materialized (
-      select external_id, customer_id, amount from payments
-      where program_id = ${programId} and sale_affiliate_id = ${affiliateId}
-        and paid_at >= ${nextMs(window.paidAfter)} and paid_at < ${nextMs(window.paidThrough)}
-    ), refunded as (
-      select r.payment_id, sum(r.amount)::bigint as amount from refunds r join sales on sales.external_id = r.payment_id
-      where r.program_id = ${programId} and r.at < ${nextMs(window.refundsThrough)}
-      group by r.payment_id
-    ), customers as (
-      select s.customer_id, sum(s.amount - coalesce(f.amount, 0)) as revenue
-      from sales s left join refunded f on f.payment_id = s.external_id
-      where s.amount - coalesce(f.amount, 0) > 0
-      group by s.customer_id
-    )
-    select coalesce(sum(revenue), 0)::text as revenue, count(*)::int as customers from customers`)) as unknown as { rows: Array<{ revenue: string; customers: number }> };
-  // bigint sums arrive as text so that both drivers agree; money stays below 2^53 minor units.
-  const row = result.rows[0]!;
-  return { revenueMinor: Number(row.revenue), customers: Number(row.customers) };
+  const result = (await tx.execute(tierTotalsSql(programId, sql`${affiliateId}`, window))) as unknown as { rows: Array<{ revenue: string; customers: number }> };
+  return toTierTotals(result.rows[0]!);
 }
 
 export interface RecruitRow {

@@ -5,7 +5,7 @@ import type { AffiliateFact, PaymentFact, SaleFact, SubscriptionFact } from './f
 import { deterministicIds, earnEntry, type Commission, type CommissionBasis, type IdSource, type LedgerEntry } from './ledger.js';
 import { applyRateBps, assertAmount } from './money.js';
 import type { ProgramSettings } from './program.js';
-import { SalesBook, tierForPayment, type TierStanding } from './tiers.js';
+import { tierForPayment, type TierSales, type TierStanding } from './tiers.js';
 import { addDays, assertInstant } from './time.js';
 
 /** Why a payment earned (part of) nothing. Kept for explanations and the event's answer. */
@@ -32,8 +32,11 @@ export interface PaymentInput {
   affiliate: AffiliateFact | null;
   /** The credited affiliate's recruiter in this program, when `affiliate.recruitedBy` is set. */
   recruiter: AffiliateFact | null;
-  /** The credited affiliate's sales recorded before this payment (R5.1), as rows or a book. */
-  affiliateSales: readonly SaleFact[] | SalesBook;
+  /**
+   * The credited affiliate's sales recorded before this payment (R5.1), as rows, a book, or
+   * measured by the store for `tierWindow(payment.paidAt, holdDays, true)`.
+   */
+  affiliateSales: TierSales;
   /** R4.5: fingerprints seen on payments made by the credited affiliate themselves. */
   affiliateFingerprints: ReadonlySet<string>;
   ids?: IdSource;

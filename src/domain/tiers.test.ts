@@ -90,6 +90,23 @@ describe('R5.3 a payment is priced from sales that counted strictly before it', 
   });
 });
 
+describe('sales the store measured (MeasuredSales)', () => {
+  const at = jan1 + days(60);
+  const measured = { window: tierWindow(at, 45, true), totals: { revenueMinor: 1000, customers: 2 } };
+  it('price a payment at their window’s instant from the totals as they are', () => {
+    const standing = tierForPayment(measured, at, DEFAULT_PLAN, 45);
+    expect([standing.tier.key, standing.trailingRevenueMinor, standing.distinctCustomers]).toEqual(['tier_1', 1000, 2]);
+  });
+  it.each([
+    ['another instant', at + 1, 45, 'payment'],
+    ['another hold', at, 30, 'payment'],
+    ['the non-strict window of the same instant', at, 45, 'card'],
+  ] as const)('are refused for %s', (_name, when, hold, kind) => {
+    const evaluate = () => (kind === 'payment' ? tierForPayment(measured, when, DEFAULT_PLAN, hold) : tierAt(measured, when, DEFAULT_PLAN, hold));
+    expect(evaluate).toThrow(/were evaluated for/);
+  });
+});
+
 describe('R5.6 dashboard figures and next tier', () => {
   it.each([
     [0, 0, 'referral', 10000, { tierKey: 'tier_1', revenueNeededMinor: 0, customersNeeded: 2 }],

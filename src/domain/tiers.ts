@@ -3,8 +3,9 @@
 // search plus one pass over the window, with no allocation per sale (10k sales in tens of µs).
 // An evaluation is two steps: `measure` reduces the sales to their totals within `tierWindow`
 // (trailing net revenue, distinct customers), and `standingFor` decides the tier from the totals.
-// The tier card (src/app/statements.ts `tierOf`) has the database compute the totals with the
-// same window and calls `standingFor`; statements.test.ts proves it equal to `tierAt`.
+// The tier card (src/app/statements.ts `tierOf`) and a payment event (`MeasuredSales`) have the
+// database compute the totals with the same window; statements.test.ts proves them equal to
+// `tierAt` and `tierForPayment` over the whole book.
 import { InvariantError } from './errors.js';
 import type { RefundFact, SaleFact } from './facts.js';
 import type { MinorUnits, RateBps } from './money.js';
@@ -54,6 +55,20 @@ export interface TierTotals {
   revenueMinor: MinorUnits;
   customers: number;
 }
+
+/**
+ * Sales the store has already measured (summed in the database) for one window: an evaluation at
+ * that window's instant uses the totals as they are, so an event for a seller with tens of
+ * thousands of sales moves one row, not the book. Evaluating them for any other window is a bug
+ * (the wrong instant, hold or strictness), and `measure` refuses it.
+ */
+export interface MeasuredSales {
+  window: TierWindow;
+  totals: TierTotals;
+}
+
+/** What a tier evaluation reads: the sales as rows, as a book, or already measured for its window. */
+export type TierSales = readonly SaleFact[] | SalesBook | MeasuredSales;
 
 interface SaleRecord {
   paymentId: string;
@@ -264,8 +279,19 @@ function measureRows(sales: readonly SaleFact[], at: Instant, holdDays: number, 
   return { revenueMinor, customers: customers.size };
 }
 
-function measure(sales: readonly SaleFact[] | SalesBook, at: Instant, holdDays: number, strict: boolean): TierTotals {
-  return sales instanceof SalesBook ? sales.measure(at, holdDays, strict) : measureRows(sales, at, holdDays, strict);
+function measure(sales: TierSales, at: Instant, holdDays: number, strict: boolean): TierTotals {
+  if (sales instanceof SalesBook) return sales.measure(at, holdDays, strict);
+  if (isSaleRows(sales)) return measureRows(sales, at, holdDays, strict);
+  const wanted = tierWindow(at, holdDays, strict);
+  const given = sales.window;
+  if (given.paidAfter !== wanted.paidAfter || given.paidThrough !== wanted.paidThrough || given.refundsThrough !== wanted.refundsThrough) {
+    throw new InvariantError(`Sales measured for the window ${JSON.stringify(given)} were evaluated for ${JSON.stringify(wanted)}.`);
+  }
+  return sales.totals;
+}
+
+function isSaleRows(sales: readonly SaleFact[] | MeasuredSales): sales is readonly SaleFact[] {
+  return Array.isArray(sales);
 }
 
 /**
@@ -273,7 +299,7 @@ function measure(sales: readonly SaleFact[] | SalesBook, at: Instant, holdDays: 
  * then `standingFor`. Tiers move both ways as the window rolls.
  * @example tierAt(sales, Date.UTC(2027, 5, 1), DEFAULT_PLAN, 45) // { tier: {key: 'tier_1', ...}, rateBps: 2000, ... }
  */
-export function tierAt(sales: readonly SaleFact[] | SalesBook, at: Instant, plan: Plan, holdDays: number): TierStanding {
+export function tierAt(sales: TierSales, at: Instant, plan: Plan, holdDays: number): TierStanding {
   const { revenueMinor, customers } = measure(sales, at, holdDays, false);
   return standingFor(plan, revenueMinor, customers);
 }
@@ -283,7 +309,7 @@ export function tierAt(sales: readonly SaleFact[] | SalesBook, at: Instant, plan
  * so the sale that crosses a threshold is still paid at the old rate.
  * @example tierForPayment(book, payment.paidAt, DEFAULT_PLAN, 45).tier.key
  */
-export function tierForPayment(sales: readonly SaleFact[] | SalesBook, paidAt: Instant, plan: Plan, holdDays: number): TierStanding {
+export function tierForPayment(sales: TierSales, paidAt: Instant, plan: Plan, holdDays: number): TierStanding {
   const { revenueMinor, customers } = measure(sales, paidAt, holdDays, true);
   return standingFor(plan, revenueMinor, customers);
 }

@@ -1,0 +1,138 @@
+// Bench 2b: what one payment event costs when it credits a big seller. Pricing a payment needs
+// the credited affiliate's tier standing from every sale of the last 12 months (R5.1, R5.3), and
+// real programs have sellers with tens of thousands of them. The same payments, one at a time,
+// credit an affiliate with `SALES` sales in their window and, as the baseline in the same run, a
+// new affiliate with none; each answer must carry the tier those sales earn (the top tier for the
+// big seller, the referral tier for the new one), so a bench that skipped the sales would fail.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Api, createAffiliate, createProgram, type BenchAffiliate } from './lib/api.js';
+import { bulkInsert, exec } from './lib/bulk.js';
+import { openTarget, rowsOf, type Target } from './lib/db.js';
+import { HttpDriver } from './lib/http-driver.js';
+import { createFreshDatabase } from './lib/postgres.js';
+import { QUICK, quantile, type Report } from './lib/report.js';
+import { BENCH_API_KEY, startServer } from './lib/server.js';
+import { payments, refunds } from '../src/store/schema.js';
+import { DEFAULT_PLAN } from '../src/domain/index.js';
+
+const SALES = QUICK ? 5_000 : 30_000;
+const EVENTS = QUICK ? 60 : 300;
+const PROGRAM = 'bigseller';
+const DAY_MS = 86_400_000;
+
+interface Measured {
+  latenciesMs: number[];
+  tiers: Set<string>;
+}
+
+export async function bigSellerBench(report: Report, backends: Array<'pglite' | 'postgres'>): Promise<void> {
+  const section = report.section(
+    `Events for a big seller: ${EVENTS} payment events each, one at a time, crediting an affiliate with ${SALES.toLocaleString('en')} sales (a tenth partly refunded) in their 12-month tier window, beside the same for an affiliate with none`,
+  );
+  const top = DEFAULT_PLAN.tiers.at(-1)!.key;
+  for (const backend of backends) {
+    const dataDir = mkdtempSync(join(tmpdir(), 'affable-bench-big-'));
+    const fresh = backend === 'postgres' ? await createFreshDatabase('bigseller') : null;
+    const target: Target = { backend, dataDir, databaseUrl: fresh?.url };
+    try {
+      // The program and both affiliates through the API, then the big seller's history straight into the database.
+      let server = await startServer({ dataDir, databaseUrl: fresh?.url });
+      const api = new Api(server.url);
+      await createProgram(api, PROGRAM);
+      const big = await createAffiliate(api, PROGRAM, 'bigseller');
+      const fresher = await createAffiliate(api, PROGRAM, 'newseller');
+      await server.stop();
+      await seedSales(target, big);
+
+      server = await startServer({ dataDir, databaseUrl: fresh?.url, cpuProfDir: process.env['BENCH_CPU_PROF_DIR'] });
+      try {
+        const driver = new HttpDriver(server.url, 1, { authorization: `Bearer ${BENCH_API_KEY}` });
+        const pay = async (affiliate: BenchAffiliate, n: number, into: Measured | null) => {
+          const body = JSON.stringify({
+            id: `evt_${affiliate.username}_${n}`,
+            type: 'payment.succeeded',
+            program: PROGRAM,
+            customer: { id: `cus_${affiliate.username}_${n}`, email: `buyer${n}.${affiliate.username}@buyer.bench` },
+            subscription: { id: `sub_${affiliate.username}_${n}`, interval: 'month' },
+            payment: { id: `pay_${affiliate.username}_${n}`, amount: 9_900, currency: 'usd', fingerprint: `card_${affiliate.username}_${n}` },
+            referral_code: affiliate.code,
+          });
+          const started = performance.now();
+          const res = await driver.send('POST', '/api/v1/events', body);
+          const ms = performance.now() - started;
+          if (res.status !== 201) throw new Error(`${backend} ${affiliate.username}: ${res.status} ${res.body.slice(0, 300)}`);
+          const commission = (JSON.parse(res.body) as { commissions: Array<{ kind: string; tier: string }> }).commissions.find((c) => c.kind === 'direct');
+          if (!commission) throw new Error(`${backend} ${affiliate.username}: no direct commission in ${res.body.slice(0, 300)}`);
+          into?.latenciesMs.push(ms);
+          into?.tiers.add(commission.tier);
+        };
+        // Warm-up, then the two affiliates alternate so that both see the same server state.
+        for (let n = 0; n < 20; n += 1) {
+          await pay(fresher, -1 - n, null);
+          await pay(big, -1 - n, null);
+        }
+        const measured = new Map<BenchAffiliate, Measured>([
+          [fresher, { latenciesMs: [], tiers: new Set() }],
+          [big, { latenciesMs: [], tiers: new Set() }],
+        ]);
+        for (let n = 0; n < EVENTS; n += 1) {
+          await pay(fresher, n, measured.get(fresher)!);
+          await pay(big, n, measured.get(big)!);
+        }
+        driver.close();
+        for (const [affiliate, m] of measured) {
+          const expected = affiliate === big ? top : 'referral';
+          if (m.tiers.size !== 1 || !m.tiers.has(expected)) throw new Error(`${backend} ${affiliate.username}: priced at ${[...m.tiers].join(', ')}, expected ${expected}`);
+          section.rows.push({
+            backend,
+            affiliate: affiliate === big ? `big seller (${SALES.toLocaleString('en')} sales)` : 'new affiliate (baseline)',
+            'p50 ms': quantile(m.latenciesMs, 0.5),
+            'p99 ms': quantile(m.latenciesMs, 0.99),
+            'max ms': Math.max(...m.latenciesMs),
+            'priced at tier': expected,
+          });
+        }
+      } finally {
+        await server.stop();
+      }
+    } finally {
+      await fresh?.drop();
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  }
+  section.notes.push('Each event is a new customer through the affiliate’s referral code; the answer must name the tier the sales earn. Latency is end to end over HTTP with one client.');
+  report.print(section);
+}
+
+/** The big seller's sales over the 11 months before now, past their hold, half as many customers, every tenth half refunded. */
+async function seedSales(target: Target, affiliate: BenchAffiliate): Promise<void> {
+  const database = await openTarget(target);
+  try {
+    const programId = (await rowsOf<{ id: string }>(database, 'select id from programs where slug = $1', [PROGRAM]))[0]!.id;
+    const now = Date.now();
+    const span = 300 * DAY_MS;
+    const rows = Array.from({ length: SALES }, (_, i) => ({
+      programId,
+      externalId: `pay_seed_${i}`,
+      subscriptionId: `sub_seed_${i}`,
+      customerId: `cus_seed_${i % Math.ceil(SALES / 2)}`,
+      amount: 4_900,
+      currency: 'usd',
+      fullPrice: true,
+      paidAt: new Date(now - 40 * DAY_MS - Math.floor((span * i) / SALES)),
+      saleAffiliateId: affiliate.id,
+      recordedAt: new Date(now),
+    }));
+    await bulkInsert(database, payments, rows);
+    const refundRows = rows
+      .filter((_, i) => i % 10 === 0)
+      .map((row, i) => ({ id: `rfd_seed_${i}`, programId, paymentId: row.externalId, kind: 'refund', amount: 2_450, at: new Date(row.paidAt.getTime() + DAY_MS), createdAt: new Date(now) }));
+    await bulkInsert(database, refunds, refundRows);
+    await exec(database, 'analyze payments');
+    await exec(database, 'analyze refunds');
+  } finally {
+    await database.close();
+  }
+}
