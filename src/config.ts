@@ -17,6 +17,8 @@ const EnvSchema = z.object({
   AFFABLE_SECRET_KEY: z.string().optional(),
   AFFABLE_RESERVED_WORDS: z.string().optional(),
   AFFABLE_BODY_LIMIT_BYTES: z.coerce.number().int().positive().default(1_048_576),
+  /** Embedded database only: how often its tables are checked for vacuum and analyze (src/store/maintenance.ts). */
+  AFFABLE_VACUUM_INTERVAL_SECONDS: z.coerce.number().positive().max(86_400).default(60),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   NODE_ENV: z.string().default('development'),
   PAYPAL_API_BASE: z.string().url().optional(),
@@ -40,6 +42,7 @@ export interface Config {
   secretKey: string | undefined;
   reservedWords: string[] | undefined;
   bodyLimitBytes: number;
+  vacuumIntervalMs: number;
   logLevel: Env['LOG_LEVEL'];
   production: boolean;
   paypal: { apiBase: string; clientId: string; clientSecret: string } | undefined;
@@ -79,6 +82,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     secretKey: e.AFFABLE_SECRET_KEY,
     reservedWords: e.AFFABLE_RESERVED_WORDS?.split(',').map((w) => w.trim().toLowerCase()).filter(Boolean),
     bodyLimitBytes: e.AFFABLE_BODY_LIMIT_BYTES,
+    vacuumIntervalMs: e.AFFABLE_VACUUM_INTERVAL_SECONDS * 1000,
     logLevel: e.LOG_LEVEL,
     production,
     paypal:

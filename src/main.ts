@@ -6,6 +6,7 @@ import { randomBytes } from 'node:crypto';
 import pino from 'pino';
 import { loadConfig, ConfigError, type Config } from './config.js';
 import { openDatabase, type Database } from './store/db.js';
+import { startEmbeddedMaintenance } from './store/maintenance.js';
 import type { Clock } from './app/clock.js';
 import { bootstrapApiKey } from './app/api-keys.js';
 import { seedDemo, type DemoCredentials } from './app/seed-demo.js';
@@ -87,6 +88,8 @@ async function main(): Promise<void> {
   // payout runs that are sending (PayPal results, crash recovery) and delivers mail. Started
   // before listening so that a database pg-boss cannot use stops the start here.
   const jobs = await startJobs({ database, payouts: payoutSendDeps(context), mail, log: log.child({ component: 'jobs' }) });
+  // PGlite has no autovacuum: this does its work (src/store/maintenance.ts); on PostgreSQL it starts nothing.
+  const maintenance = startEmbeddedMaintenance(database, log.child({ component: 'maintenance' }), config.vacuumIntervalMs);
   await app.listen({ port: config.port, host: config.host });
   const seconds = ((performance.now() - started) / 1000).toFixed(1);
   const lines = [
@@ -113,6 +116,7 @@ async function main(): Promise<void> {
     await app.close();
     await jobs.stop();
     await mail?.idle();
+    await maintenance.stop();
     await database.close();
     process.exit(0);
   };
