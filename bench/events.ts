@@ -298,6 +298,7 @@ export async function eventsBench(report: Report, backends: Array<'pglite' | 'po
     }
     section.notes.push(`${backend}: ${run.clicksUsed} new customers arrived with a click id from ${run.clicksMade} clicks made through /r/ beforehand; ${run.affiliates} affiliates, a fifth recruited (JV commissions).`);
   }
+  section.notes.push('Statistics: PostgreSQL is analyzed after the warm-up, as autovacuum would have by then; the PGlite server runs its own autovacuum pass every 10 s (src/store/maintenance.ts).');
   section.notes.push('Targets: 2,000 events/s on PostgreSQL, 500 events/s on PGlite. Rows are counted after the run: one event row per distinct event id answered 2xx, one payment row per payment acknowledged.');
   report.print(section);
 }
