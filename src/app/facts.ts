@@ -163,8 +163,8 @@ interface SubscriptionEventJson {
  */
 export async function loadSubscriptionEventFacts(tx: Tx, programId: string, q: SubscriptionEventQuery): Promise<SubscriptionEventFacts> {
   const email = q.customerEmail ? normaliseEmail(q.customerEmail) : null;
-  const window = q.book ? tierWindow(q.book.at.getTime(), q.book.holdDays, true) : null;
-  const bookSql = q.book && window ? affiliateBookSql(programId, sql`(select id from likely)`, window, q.book.fingerprint) : sql`null`;
+  const book = q.book ? { window: tierWindow(q.book.at.getTime(), q.book.holdDays, true), fingerprint: q.book.fingerprint } : null;
+  const bookSql = book ? affiliateBookSql(programId, sql`(select id from likely)`, book.window, book.fingerprint) : sql`null`;
   const doc = await jsonDoc<SubscriptionEventJson>(
     tx,
     sql`with sub as (
@@ -229,7 +229,7 @@ export async function loadSubscriptionEventFacts(tx: Tx, programId: string, q: S
     bindingLinkId: doc.binding_link_id,
     payerAffiliateId: doc.payer_affiliate_id,
     affiliates: new Map(doc.affiliates.map((row) => [row.id, toAffiliateFact(row)])),
-    book: doc.book && doc.book_affiliate_id && window && q.book ? { affiliateId: doc.book_affiliate_id, book: toAffiliateBook(doc.book, window, q.book.fingerprint) } : null,
+    book: book && doc.book && doc.book_affiliate_id ? { affiliateId: doc.book_affiliate_id, book: toAffiliateBook(doc.book, book.window, book.fingerprint) } : null,
   };
 }
 

@@ -7,8 +7,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { sql } from 'drizzle-orm';
 import { backend, openTestDatabase } from '../../test/support/db.js';
-import { addUtcMonths, balances, commissionTotals, DEFAULT_PLAN, tierAt, tierForPayment, type Plan } from '../domain/index.js';
-import type { Database } from '../store/db.js';
+import { addUtcMonths, balances, commissionTotals, DEFAULT_PLAN, tierAt, tierForPayment, type Plan, type SalesBook, type TierStanding } from '../domain/index.js';
+import type { Database, Tx } from '../store/db.js';
 import { affiliates, commissions, ledgerEntries, payments, programs, refunds } from '../store/schema.js';
 import { loadAffiliateBook, loadSalesBook } from './facts.js';
 import { affiliateLedger } from './ledger-store.js';
@@ -259,39 +259,41 @@ async function storeBook(book: Book) {
 describe(`tierOf on ${backend}`, () => {
   const tierProgram = (id: string, book: Pick<Book, 'holdDays' | 'plan'>): ProgramRow => ({ ...program(id), holdDays: book.holdDays, plan: book.plan });
 
-  it('equals the domain’s tierAt over the affiliate’s whole tier book, for random books', async () => {
-    await fc.assert(
+  /**
+   * For random books stored under two programs and two affiliates: `viaSql` (the path under test)
+   * equals `oracle` applied to the whole book (loadSalesBook: every sale that may count).
+   */
+  const agreesWithWholeBook = (
+    viaSql: (tx: Tx, book: Book, programId: string, affiliateId: string) => Promise<TierStanding>,
+    oracle: (whole: SalesBook, book: Book) => TierStanding,
+  ) =>
+    fc.assert(
       fc.asyncProperty(bookArbitrary, async (book) => {
         const { programIds, affiliateIds } = await storeBook(book);
         const now = new Date(book.now);
         for (const programId of programIds) {
           for (const affiliateId of affiliateIds) {
-            const card = await database.transaction((tx) => tierOf(tx, tierProgram(programId, book), affiliateId, now));
-            // The oracle: the old path, every sale that may count loaded into a SalesBook.
-            const whole = await database.transaction(async (tx) => tierAt(await loadSalesBook(tx, programId, affiliateId, now, book.holdDays), book.now, book.plan, book.holdDays));
-            expect(card).toEqual(whole);
+            const actual = await database.transaction((tx) => viaSql(tx, book, programId, affiliateId));
+            const expected = await database.transaction(async (tx) => oracle(await loadSalesBook(tx, programId, affiliateId, now, book.holdDays), book));
+            expect(actual).toEqual(expected);
           }
         }
       }),
       { numRuns: backend === 'pglite' ? 60 : 100 },
     );
+
+  it('equals the domain’s tierAt over the affiliate’s whole tier book, for random books', async () => {
+    await agreesWithWholeBook(
+      (tx, book, programId, affiliateId) => tierOf(tx, tierProgram(programId, book), affiliateId, new Date(book.now)),
+      (whole, book) => tierAt(whole, book.now, book.plan, book.holdDays),
+    );
   });
 
   it('a payment’s measured sales (loadAffiliateBook, R5.3) price it as tierForPayment over the whole book does, for random books', async () => {
-    await fc.assert(
-      fc.asyncProperty(bookArbitrary, async (book) => {
-        const { programIds, affiliateIds } = await storeBook(book);
-        const paidAt = new Date(book.now);
-        for (const programId of programIds) {
-          for (const affiliateId of affiliateIds) {
-            const measured = await database.transaction((tx) => loadAffiliateBook(tx, programId, affiliateId, paidAt, book.holdDays, null));
-            const priced = tierForPayment(measured.sales, book.now, book.plan, book.holdDays);
-            const whole = await database.transaction(async (tx) => tierForPayment(await loadSalesBook(tx, programId, affiliateId, paidAt, book.holdDays), book.now, book.plan, book.holdDays));
-            expect(priced).toEqual(whole);
-          }
-        }
-      }),
-      { numRuns: backend === 'pglite' ? 60 : 100 },
+    await agreesWithWholeBook(
+      async (tx, book, programId, affiliateId) =>
+        tierForPayment((await loadAffiliateBook(tx, programId, affiliateId, new Date(book.now), book.holdDays, null)).sales, book.now, book.plan, book.holdDays),
+      (whole, book) => tierForPayment(whole, book.now, book.plan, book.holdDays),
     );
   });
 
