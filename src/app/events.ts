@@ -2,7 +2,7 @@
 // stored in the same transaction as the commissions and ledger entries they cause (style §4).
 // The engine decides; this file loads the facts it needs and writes what it decided.
 import { and, eq, sql, type SQL } from 'drizzle-orm';
-import { runsAlone, statementName, type Tx } from '../store/db.js';
+import { executeLast, runsAlone, statementName, type Tx } from '../store/db.js';
 import { events, payments, programs, refunds, subscriptions, testClocks } from '../store/schema.js';
 import { newId, programIds } from '../store/ids.js';
 import {
@@ -64,7 +64,8 @@ export interface EventResult {
 export const FUTURE_TOLERANCE_MS = 5 * 60_000;
 
 /**
- * Applies one billing event in the caller's transaction. A second delivery of the same id and
+ * Applies one billing event in the caller's transaction, and ends it: its last write commits it
+ * (executeLast), so the caller runs nothing after it in `tx`. A second delivery of the same id and
  * body answers the first result with `duplicate: true`; another body under the same id is 422.
  */
 export async function ingestEvent(
@@ -136,7 +137,8 @@ export async function ingestEvent(
     commissions: await render(tx, program, outcome.commissionIds, now, outcome.known),
     reasons: [...new Set(outcome.reasons)],
   };
-  // Every write of the event (payment, commissions, entries, subscription, refund) and its stored answer, in one statement.
+  // Every write of the event (payment, commissions, entries, subscription, refund) and its stored
+  // answer, in one statement that also commits the caller's transaction (executeLast).
   writes.push(
     tx
       .update(events)
@@ -144,7 +146,7 @@ export async function ingestEvent(
       .where(and(eq(events.programId, program.id), eq(events.externalId, input.id)))
       .getSQL(),
   );
-  await writeTogether(tx, writes);
+  await writeTogether(tx, writes, { commits: true });
   return result;
 }
 
@@ -422,12 +424,16 @@ async function linkOfCreditSource(tx: Tx, facts: SubscriptionEventFacts, existin
   return linkOfSource(tx, source);
 }
 
-/** Runs data-modifying statements as one (writable CTEs; the last is the main statement). */
-async function writeTogether(tx: Tx, writes: SQL[]): Promise<void> {
+/**
+ * Runs data-modifying statements as one (writable CTEs; the last is the main statement). With
+ * `commits`, it is the transaction's last statement and commits it (executeLast).
+ */
+async function writeTogether(tx: Tx, writes: SQL[], options: { commits: boolean } = { commits: false }): Promise<void> {
   const last = writes.at(-1);
   if (!last) return;
   const ctes = writes.slice(0, -1).map((w, i) => sql`${sql.raw(`w${i}`)} as (${w})`);
-  await tx.execute(ctes.length === 0 ? last : sql`with ${sql.join(ctes, sql`, `)} ${last}`);
+  const statement = ctes.length === 0 ? last : sql`with ${sql.join(ctes, sql`, `)} ${last}`;
+  await (options.commits ? executeLast(tx, statement) : tx.execute(statement));
 }
 
 function subscriptionWrite(tx: Tx, programId: string, stored: SubscriptionRow | null, fact: SubscriptionFact, email: string | null, recordedAt: Date): SQL {

@@ -10,8 +10,10 @@ import { drizzle as drizzlePg } from 'drizzle-orm/node-postgres';
 import { migrate as migratePg } from 'drizzle-orm/node-postgres/migrator';
 import type { PgDatabase, PgQueryResultHKT, PgTransaction } from 'drizzle-orm/pg-core';
 import { sql, type ExtractTablesWithRelations, type SQL } from 'drizzle-orm';
+import { DrizzleQueryError } from 'drizzle-orm/errors';
 import pg from 'pg';
 import * as schema from './schema.js';
+import { PipelinedClient } from './pipelined-client.js';
 
 export type Schema = typeof schema;
 /** A drizzle handle on either driver. Use cases receive a `Tx` and never care which. */
@@ -87,6 +89,30 @@ export async function executePrepared(tx: Tx, query: SQL): Promise<{ rows: unkno
 }
 
 /**
+ * Runs `query` as the last statement of the transaction `tx`, and ends it: on PostgreSQL the
+ * statement and COMMIT leave in one write (PipelinedClient.queryThenCommit), so the transaction
+ * commits before this returns and the caller must run nothing after it in `tx` (the client refuses
+ * a statement after it). A failed statement or COMMIT throws what tx.execute would (a
+ * DrizzleQueryError whose cause is the driver's error), and nothing was committed. On PGlite
+ * it is `tx.execute`, and the transaction commits when its callback returns.
+ */
+export async function executeLast(tx: Tx, query: SQL): Promise<void> {
+  const internals = tx as unknown as { dialect: { sqlToQuery(query: SQL): { sql: string; params: unknown[] } }; session: { client?: unknown } };
+  const client = internals.session.client;
+  if (!(client instanceof PipelinedClient)) {
+    await tx.execute(query);
+    return;
+  }
+  const built = internals.dialect.sqlToQuery(query);
+  try {
+    await client.queryThenCommit({ text: built.sql, values: built.params });
+  } catch (error) {
+    // The shape tx.execute throws (callers read the PostgreSQL code from its cause).
+    throw new DrizzleQueryError(built.sql, built.params, error instanceof Error ? error : new Error(String(error)));
+  }
+}
+
+/**
  * A parameter value as an SQL literal for EXECUTE (PGlite): an escape string with backslashes and
  * quotes doubled (PostgreSQL, "String Constants with C-Style Escapes"), so any text reads back as
  * itself whatever standard_conforming_strings says. Only the kinds the prepared queries pass.
@@ -116,11 +142,14 @@ export async function openDatabase(options: OpenOptions): Promise<Database> {
 // PostgreSQL returns bigint (int8) as a string by default; our bigint columns are money in
 // minor units, always far inside Number.MAX_SAFE_INTEGER, and drizzle maps them with mode 'number'.
 async function openPostgres(url: string, poolSize: number): Promise<Database> {
-  const pool = new pg.Pool({ connectionString: url, max: poolSize });
+  // PipelinedClient: a transaction's BEGIN leaves with its first statement, and executeLast's
+  // statement with its COMMIT (two round trips fewer for an event).
+  const pool = new pg.Pool({ connectionString: url, max: poolSize, Client: PipelinedClient });
   // An idle connection the server ends (a restart, a dropped test database) emits 'error' on the
   // pool; without a listener that would crash the process. The pool discards it and the next
   // query opens a new connection, or fails loudly if the server is really gone.
   pool.on('error', () => undefined);
+  pool.on('release', (_error, client) => (client as unknown as PipelinedClient).checkedIn());
   const db = drizzlePg(pool, { schema }) as unknown as Db;
   await pool.query('select 1');
   return {
