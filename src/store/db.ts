@@ -97,9 +97,10 @@ export async function executePrepared(tx: Tx, query: SQL): Promise<{ rows: unkno
  * it is `tx.execute`, and the transaction commits when its callback returns.
  */
 export async function executeLast(tx: Tx, query: SQL): Promise<void> {
-  const internals = tx as unknown as { dialect: { sqlToQuery(query: SQL): { sql: string; params: unknown[] } }; session: { client?: unknown } };
+  const internals = tx as unknown as { dialect: { sqlToQuery(query: SQL): { sql: string; params: unknown[] } }; session: { client?: unknown }; nestedIndex: number };
   const client = internals.session.client;
-  if (!(client instanceof PipelinedClient)) {
+  // A nested transaction (a savepoint) does not end the one around it: its statement runs plainly.
+  if (!(client instanceof PipelinedClient) || internals.nestedIndex !== 0) {
     await tx.execute(query);
     return;
   }

@@ -53,6 +53,17 @@ describe(`executeLast on ${backend}`, () => {
     expect(await ids()).toEqual([3, 7]);
   });
 
+  it('inside a savepoint, leaves the transaction around it open: its rollback undoes the statement', async () => {
+    const attempt = database.transaction(async (tx) => {
+      await tx.execute(insert(1));
+      await tx.transaction(async (inner) => executeLast(inner, insert(2)));
+      await tx.execute(insert(3));
+      throw new Error('the outer transaction rolls back');
+    });
+    await expect(attempt).rejects.toThrow('the outer transaction rolls back');
+    expect(await ids()).toEqual([]);
+  });
+
   it('keeps concurrent transactions apart: exactly the ones that succeeded are stored', async () => {
     // 60 transactions over the pool at once; every third one's last statement hits a taken key.
     await database.transaction((tx) => tx.execute(insert(1_000)));
