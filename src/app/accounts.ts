@@ -1,7 +1,7 @@
 // Accounts of the portal and the console (R10): sign-up, login with email or username, the
 // login throttle (R10.3), password reset by a one-time expiring emailed link (R10.2), and
 // changes of email or password that need the security answer or the current password.
-import { and, eq, gt, isNull, ne } from 'drizzle-orm';
+import { and, count, eq, gt, isNull, ne } from 'drizzle-orm';
 import type { Database, Tx } from '../store/db.js';
 import { admins, affiliates, links, mailOutbox, passwordResets, sessions } from '../store/schema.js';
 import { newId, randomToken } from '../store/ids.js';
@@ -23,6 +23,12 @@ import {
 
 /** R10.2: a reset link works once, for one hour. */
 export const RESET_TTL_MS = 60 * 60 * 1000;
+
+/**
+ * At most this many reset mails per account in any hour (a reset link lives that long): asking
+ * more often sends nothing, so the form cannot be used to flood someone's inbox.
+ */
+export const RESETS_PER_HOUR = 3;
 
 export interface SignupInput {
   email: string;
@@ -139,13 +145,19 @@ export const invalidCredentials = () =>
 /**
  * Asks for a reset with the username (the email works too). Always succeeds from outside, so
  * the answer never tells whether an account exists; when it does, a link is written to the
- * outbox in the same transaction.
+ * outbox in the same transaction, unless RESETS_PER_HOUR were already sent in the last hour (the
+ * links already sent still work; the answer is the same either way).
  */
 export async function requestPasswordReset(tx: Tx, clock: Clock, publicUrl: string, login: string): Promise<void> {
   const affiliate = await findAffiliateByLogin(tx, login);
   if (!affiliate) return;
-  const token = randomToken(40);
   const now = clock.now();
+  const recent = await tx
+    .select({ n: count() })
+    .from(passwordResets)
+    .where(and(eq(passwordResets.affiliateId, affiliate.id), gt(passwordResets.createdAt, new Date(now.getTime() - RESET_TTL_MS))));
+  if ((recent[0]?.n ?? 0) >= RESETS_PER_HOUR) return;
+  const token = randomToken(40);
   await tx.insert(passwordResets).values({
     tokenHash: sha256(token),
     affiliateId: affiliate.id,

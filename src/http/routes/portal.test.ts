@@ -7,6 +7,7 @@ import { countRows, makeTestApp, type TestApp } from '../../../test/support/app.
 import { logIn, PASSWORD, signUpAffiliate } from '../../../test/support/sessions.js';
 import { affiliates, admins, mailOutbox, sessions } from '../../store/schema.js';
 import { hashPassword } from '../../app/hashing.js';
+import { RESETS_PER_HOUR } from '../../app/accounts.js';
 import { newId } from '../../store/ids.js';
 
 let t: TestApp;
@@ -278,6 +279,28 @@ describe('password reset (R10.2)', () => {
     expect(mails).toHaveLength(1);
     expect(mails[0]!.template).toBe('password_reset');
     expect(mails[0]!.text).toContain('http://affable.test/reset?token=');
+  });
+
+  it('mails at most RESETS_PER_HOUR links an hour to one account, still answering 202, and the links sent still work', async () => {
+    const a = await signUpAffiliate(t);
+    const start = t.clock.now();
+    try {
+      const statuses = [];
+      for (let i = 0; i < RESETS_PER_HOUR + 2; i += 1) statuses.push((await post('/api/v1/portal/password_reset', { username: a.username })).statusCode);
+      expect(statuses).toEqual(statuses.map(() => 202));
+      const mails = await mailsTo(a.email);
+      expect(mails).toHaveLength(RESETS_PER_HOUR);
+      // An hour after the first ones, one more may go.
+      t.clock.advance(60 * 60_000 + 1);
+      await post('/api/v1/portal/password_reset', { username: a.username });
+      const after = await mailsTo(a.email);
+      expect(after).toHaveLength(RESETS_PER_HOUR + 1);
+      const newest = after.find((m) => !mails.some((old) => old.id === m.id))!;
+      const confirmed = await post('/api/v1/portal/password_reset/confirm', { token: tokenOf(newest.text), new_password: 'a throttled new password' });
+      expect(confirmed.statusCode, confirmed.body).toBe(200);
+    } finally {
+      t.clock.set(start);
+    }
   });
 
   it('sets a new password once; the token does not work twice; old sessions end', async () => {

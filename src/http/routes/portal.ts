@@ -410,7 +410,7 @@ export function portalRoutes(app: Api, context: AppContext): void {
       config: { public: true },
       schema: {
         tags,
-        summary: 'Email a one-time reset link (R10.2). Always 202: the answer never tells whether the account exists.',
+        summary: 'Email a one-time reset link (R10.2), at most 3 an hour per account. Always 202: the answer never tells whether the account exists, nor whether a mail went.',
         body: z.object({ username: z.string().trim().min(1).max(254) }),
         response: { 202: z.object({ status: z.literal('accepted') }) },
       },
