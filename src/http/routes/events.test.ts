@@ -4,7 +4,7 @@
 import { Agent, request as httpRequest } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import Stripe from 'stripe';
-import { countRows, makeTestApp, TEST_STRIPE_SECRET, type TestApp } from '../../../test/support/app.js';
+import { countRows, makeTestApp, TEST_STRIPE_SECRET, type TestApp, type TestAppOptions } from '../../../test/support/app.js';
 import { scenario, type Scenario } from '../../../test/support/scenario.js';
 import { event as stripeEvent, legacyInvoice } from '../../integrations/stripe/fixtures.js';
 
@@ -14,6 +14,17 @@ beforeAll(async () => {
   t = await makeTestApp();
   s = await scenario(t, { start: '2027-01-01T00:00:00Z' });
 });
+
+/** Runs `body` against an app with a database of its own, closed afterwards whatever happens. */
+async function withOwnApp(body: (t2: TestApp) => Promise<void>, options: TestAppOptions = {}): Promise<void> {
+  const t2 = await makeTestApp(options);
+  try {
+    await body(t2);
+  } finally {
+    await t2.close();
+  }
+}
+
 afterAll(async () => {
   await t.close();
 });
@@ -93,8 +104,7 @@ describe('trial, discount, full price (R4.1)', () => {
 
 describe('tiers (R5.1–R5.4)', () => {
   it('moves to Tier 1 after two customers’ sales clear; the crossing sale keeps the old rate (R5.3)', async () => {
-    const t2 = await makeTestApp();
-    try {
+    await withOwnApp(async (t2) => {
       const x = await scenario(t2, { start: '2027-01-01T00:00:00Z' });
       const a = await x.affiliate('climber');
       await x.pay({ id: 'p1', sub: 's1', customer: 'c1', amount: 10000, code: a.code });
@@ -112,9 +122,7 @@ describe('tiers (R5.1–R5.4)', () => {
       // R5.4: a year later without new sales the window has rolled and they are demoted.
       await x.setTime('2028-04-01T00:00:00Z');
       expect((await x.tier(a.id)).tier).toBe('referral');
-    } finally {
-      await t2.close();
-    }
+    });
   });
 });
 
@@ -123,8 +131,7 @@ describe('the tier book an event prices with (R5.3)', () => {
   // click's, else the code's) with its other facts; when the engine credits someone else, the
   // credited affiliate's own book must be read instead.
   it('prices with the code’s affiliate’s book when their code beats an expired click of another affiliate', async () => {
-    const t2 = await makeTestApp();
-    try {
+    await withOwnApp(async (t2) => {
       const x = await scenario(t2, { start: '2027-01-01T00:00:00Z' });
       const a = await x.affiliate('coded');
       const b = await x.affiliate('stale');
@@ -138,16 +145,13 @@ describe('the tier book an event prices with (R5.3)', () => {
       expect(res.commissions[0]).toMatchObject({ affiliate_id: a.id, tier: 'tier_1', rate_bps: 2000, amount: 2000 });
       // b, whose book (empty: Referral tier) came with the facts, earned nothing.
       expect(await x.commissions(b.id)).toEqual([]);
-    } finally {
-      await t2.close();
-    }
+    });
   });
 });
 
 describe('refunds and chargebacks (R4.3, R7.1)', () => {
   it('cancels a commission refunded in the hold, and records a negative due after it is due', async () => {
-    const t2 = await makeTestApp();
-    try {
+    await withOwnApp(async (t2) => {
       const x = await scenario(t2, { start: '2027-01-01T00:00:00Z' });
       const a = await x.affiliate('refunded');
       await x.pay({ id: 'r1', sub: 'rs1', customer: 'rc1', amount: 8000, code: a.code });
@@ -166,16 +170,13 @@ describe('refunds and chargebacks (R4.3, R7.1)', () => {
       const unknown = await x.event({ id: 'evt_refund_unknown', type: 'payment.refunded', payment: { id: 'never_seen' } });
       expect(unknown.status).toBe(201);
       expect(unknown.body.commissions).toEqual([]);
-    } finally {
-      await t2.close();
-    }
+    });
   });
 });
 
 describe('JV (R6)', () => {
   it('pays the recruiter 10% of every recruit sale, rebills included; reverses it with the refund; one level only', async () => {
-    const t2 = await makeTestApp();
-    try {
+    await withOwnApp(async (t2) => {
       const x = await scenario(t2, { start: '2027-01-01T00:00:00Z' });
       const top = await x.affiliate('toprecruiter');
       const mid = await x.affiliate('midrecruit', { recruited_by: 'toprecruiter' });
@@ -192,9 +193,7 @@ describe('JV (R6)', () => {
       expect(refund.body.commissions.map((c: { status: string }) => c.status)).toEqual(['reversed', 'reversed']);
       const recruits = (await t2.call('GET', `/api/v1/affiliates/${top.id}/recruits?program=kartra`)).json().data;
       expect(recruits).toEqual([expect.objectContaining({ affiliate_id: mid.id, username: 'midrecruit', sales: 2, jv_commission_net: 990 })]);
-    } finally {
-      await t2.close();
-    }
+    });
   });
 });
 
@@ -224,8 +223,7 @@ describe('self-referral (R4.5) and dismissal (R1.2)', () => {
 
 describe('R8.2: the page’s payout timing', () => {
   it('Jan 3 clears Feb 17 (March run); Jan 17 clears Mar 3 (April run)', async () => {
-    const t2 = await makeTestApp();
-    try {
+    await withOwnApp(async (t2) => {
       const x = await scenario(t2, { start: '2027-01-03T12:00:00Z' });
       const a = await x.affiliate('pagexample');
       const jan3 = await x.pay({ id: 'pe1', sub: 'pes1', customer: 'pec1', amount: 8000, code: a.code });
@@ -237,16 +235,13 @@ describe('R8.2: the page’s payout timing', () => {
       expect(await x.balance(a.id)).toEqual({ reserve: 8000, due: 8000, paid: 0 });
       await x.setTime('2027-03-03T12:00:00Z');
       expect(await x.balance(a.id)).toEqual({ reserve: 0, due: 16000, paid: 0 });
-    } finally {
-      await t2.close();
-    }
+    });
   });
 });
 
 describe('reassignment (R3.2)', () => {
   it('moves a customer within 30 days, reversing the old commission and creating the new one; refuses after', async () => {
-    const t2 = await makeTestApp();
-    try {
+    await withOwnApp(async (t2) => {
       const x = await scenario(t2, { start: '2027-01-01T00:00:00Z' });
       const a = await x.affiliate('oldaff');
       const b = await x.affiliate('newaff');
@@ -264,9 +259,7 @@ describe('reassignment (R3.2)', () => {
       const late = await t2.call('POST', '/api/v1/customers/rac1/reassign', { program: 'kartra', affiliate_id: a.id, reason: 'too late' });
       expect(late.statusCode).toBe(409);
       expect(late.json().code).toBe('reassignment_window_closed');
-    } finally {
-      await t2.close();
-    }
+    });
   });
 });
 
@@ -370,8 +363,7 @@ describe('Stripe webhook', () => {
   });
 
   it('maps a signed invoice.paid to a payment and credits the referral code in its metadata', async () => {
-    const t2 = await makeTestApp({ now: '2027-01-03T10:00:05Z' });
-    try {
+    await withOwnApp(async (t2) => {
       const x = await scenario(t2, { start: '2027-01-03T10:00:05Z' });
       const a = await x.affiliate('stripey');
       const payload = JSON.stringify(invoice('good', a.code));
@@ -384,8 +376,6 @@ describe('Stripe webhook', () => {
       const again = await send();
       expect(again.json().events[0].duplicate).toBe(true);
       expect(await x.commissions(a.id)).toHaveLength(1);
-    } finally {
-      await t2.close();
-    }
+    }, { now: '2027-01-03T10:00:05Z' });
   });
 });
