@@ -116,7 +116,7 @@ describe.skipIf(backend !== 'postgres')('PipelinedClient on PostgreSQL', () => {
 
   it('sends BEGIN with the first statement and COMMIT with the last: two writes for two statements', async () => {
     const writes = countWrites();
-    await database.transaction(async () => undefined); // warms a connection: its first write is counted from here
+    await database.transaction(async () => undefined); // checks a connection out once (it sends nothing), so the count starts from an open connection
     const before = writes.total();
     await database.transaction(async (tx) => {
       await tx.execute(insert(1));
