@@ -63,6 +63,20 @@ export function statementName(text: string): string {
   return `q_${createHash('sha1').update(text).digest('hex').slice(0, 24)}`; // an SQL identifier too (PGlite's PREPARE)
 }
 
+/** The parts of a drizzle transaction that executePrepared and executeLast use: internal, but stable in 0.45. */
+interface TxInternals {
+  dialect: { sqlToQuery(query: SQL): { sql: string; params: unknown[] } };
+  session: {
+    /** node-postgres: the checked-out client; PGlite: its own. */
+    client?: unknown;
+    prepareQuery(query: { sql: string; params: unknown[] }, fields: undefined, name: string, arrayMode: boolean): { execute(): Promise<unknown> };
+  };
+  /** 0 for the transaction itself, more for a savepoint inside it. */
+  nestedIndex: number;
+}
+
+const internalsOf = (tx: Tx) => tx as unknown as TxInternals;
+
 /**
  * `tx.execute(query)` as a named prepared statement (statementName): an event's facts query took
  * PostgreSQL longer to plan (1.1 ms) than to run, and PGlite too. On PostgreSQL the driver
@@ -71,11 +85,8 @@ export function statementName(text: string): string {
  * (`sqlLiteral`). Both answer `{ rows }` as `tx.execute` does.
  */
 export async function executePrepared(tx: Tx, query: SQL): Promise<{ rows: unknown[] }> {
-  // drizzle's own `execute`, with a name: its session and dialect are internal but stable (0.45).
-  const internals = tx as unknown as {
-    dialect: { sqlToQuery(query: SQL): { sql: string; params: unknown[] } };
-    session: { prepareQuery(query: { sql: string; params: unknown[] }, fields: undefined, name: string, arrayMode: boolean): { execute(): Promise<unknown> } };
-  };
+  // drizzle's own `execute`, with a name.
+  const internals = internalsOf(tx);
   const built = internals.dialect.sqlToQuery(query);
   const name = statementName(built.sql);
   const pglite = pgliteTransactions.get(tx);
@@ -97,7 +108,7 @@ export async function executePrepared(tx: Tx, query: SQL): Promise<{ rows: unkno
  * it is `tx.execute`, and the transaction commits when its callback returns.
  */
 export async function executeLast(tx: Tx, query: SQL): Promise<void> {
-  const internals = tx as unknown as { dialect: { sqlToQuery(query: SQL): { sql: string; params: unknown[] } }; session: { client?: unknown }; nestedIndex: number };
+  const internals = internalsOf(tx);
   const client = internals.session.client;
   // A nested transaction (a savepoint) does not end the one around it: its statement runs plainly.
   if (!(client instanceof PipelinedClient) || internals.nestedIndex !== 0) {

@@ -50,12 +50,7 @@ export class PipelinedClient extends pg.Client {
     }
     if (this.#ended) {
       // A statement after the transaction committed would run on its own, outside it: refuse it.
-      const error = new Error('PipelinedClient: a statement after queryThenCommit, before the transaction was closed');
-      if (callback) {
-        process.nextTick(() => callback(error));
-        return undefined as never;
-      }
-      return Promise.reject(error) as never;
+      return this.#answer(new Error('PipelinedClient: a statement after queryThenCommit, before the transaction was closed'), callback);
     }
     if (!this.#beginPending) return (super.query as (...a: unknown[]) => never)(...args);
     return this.#withBegin(() => (super.query as (...a: unknown[]) => never)(...args), callback);
@@ -79,36 +74,22 @@ export class PipelinedClient extends pg.Client {
    */
   async queryThenCommit(config: pg.QueryConfig): Promise<pg.QueryResult> {
     if (this.#ended) throw new Error('PipelinedClient: queryThenCommit twice in one transaction');
-    const send = () => {
-      const statement = super.query(config);
-      const commit = super.query('commit');
-      return { statement, commit };
-    };
-    let sent: { statement: Promise<pg.QueryResult>; commit: Promise<pg.QueryResult> } | undefined;
-    const begin = this.#corked(() => {
-      const pendingBegin = this.#beginPending ? super.query('begin') : null;
-      this.#beginPending = false;
-      sent = send();
-      return pendingBegin;
-    });
+    const { begin, sent } = this.#sendAfterBegin(() => [super.query(config), super.query('commit')] as const);
     this.#ended = true;
-    const { statement, commit } = sent!;
-    // Every promise is awaited (or caught) before anything throws, so none rejects unobserved.
-    const [beginOutcome, statementOutcome, commitOutcome] = await Promise.allSettled([begin ?? Promise.resolve(null), statement, commit]);
-    if (beginOutcome.status === 'rejected') throw beginOutcome.reason;
-    if (statementOutcome.status === 'rejected') throw statementOutcome.reason;
-    if (commitOutcome.status === 'rejected') throw commitOutcome.reason;
-    if (commitOutcome.value.command !== 'COMMIT') throw new Error(`PipelinedClient: COMMIT answered ${commitOutcome.value.command}`);
-    return statementOutcome.value;
+    const [, result, committed] = await inOrder([begin, ...sent] as const);
+    if (committed.command !== 'COMMIT') throw new Error(`PipelinedClient: COMMIT answered ${committed.command}`);
+    return result;
   }
 
-  #answer(command: string, callback: Callback | undefined): never {
-    const result = answered(command);
+  /** Answers a query without sending it, as node-postgres would: to its callback, else as a promise. */
+  #answer(outcome: string | Error, callback: Callback | undefined): never {
+    const error = outcome instanceof Error ? outcome : null;
+    const result = outcome instanceof Error ? undefined : answered(outcome);
     if (callback) {
-      process.nextTick(() => callback(null, result));
+      process.nextTick(() => callback(error, result));
       return undefined as never;
     }
-    return Promise.resolve(result) as never;
+    return (error ? Promise.reject(error) : Promise.resolve(result)) as never;
   }
 
   /**
@@ -116,34 +97,40 @@ export class PipelinedClient extends pg.Client {
    * BEGIN's: were BEGIN refused, the statement must not be taken for part of a transaction.
    */
   #withBegin(send: () => never, callback: Callback | undefined): never {
-    this.#beginPending = false;
-    let statement: unknown;
-    const begin = this.#corked(() => {
-      const sentBegin = super.query('begin');
-      statement = send();
-      return sentBegin;
-    });
+    const { begin, sent } = this.#sendAfterBegin(send);
     if (callback) {
       // node-postgres calls the statement's callback itself; BEGIN's failure ends the connection.
-      begin.catch((error: unknown) => this.connection.stream.destroy(error instanceof Error ? error : undefined));
-      return statement as never;
+      begin?.catch((error: unknown) => this.connection.stream.destroy(error instanceof Error ? error : undefined));
+      return sent;
     }
-    const both = Promise.allSettled([begin, statement as Promise<pg.QueryResult>]).then(([b, s]) => {
-      if (b.status === 'rejected') throw b.reason;
-      if (s.status === 'rejected') throw s.reason;
-      return s.value;
-    });
-    return both as never;
+    return inOrder([begin, sent as Promise<pg.QueryResult>] as const).then(([, result]) => result) as never;
   }
 
-  /** Runs `send` with the socket corked, so that every message it writes leaves in one write. */
-  #corked<T>(send: () => T): T {
+  /**
+   * Runs `send` with the socket corked, after the pending BEGIN if there is one, so that every
+   * message leaves in one write. Answers BEGIN's promise (null when none was pending) and what
+   * `send` answered.
+   */
+  #sendAfterBegin<T>(send: () => T): { begin: Promise<pg.QueryResult> | null; sent: T } {
     const stream = this.connection.stream;
     stream.cork();
     try {
-      return send();
+      const begin = this.#beginPending ? super.query('begin') : null;
+      this.#beginPending = false;
+      return { begin, sent: send() };
     } finally {
       stream.uncork();
     }
   }
+}
+
+/**
+ * Waits for every promise (so none rejects unobserved), then throws the first failure in the
+ * order given, or answers every value. A null stands for a statement that was not sent.
+ */
+async function inOrder<T extends readonly (Promise<unknown> | null)[]>(promises: T): Promise<{ [K in keyof T]: Awaited<T[K]> }> {
+  const outcomes = await Promise.allSettled(promises);
+  const failed = outcomes.find((o) => o.status === 'rejected');
+  if (failed) throw failed.reason;
+  return outcomes.map((o) => (o as PromiseFulfilledResult<unknown>).value) as { [K in keyof T]: Awaited<T[K]> };
 }

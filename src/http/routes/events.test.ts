@@ -15,11 +15,11 @@ beforeAll(async () => {
   s = await scenario(t, { start: '2027-01-01T00:00:00Z' });
 });
 
-/** Runs `body` against an app with a database of its own, closed afterwards whatever happens. */
-async function withOwnApp(body: (t2: TestApp) => Promise<void>, options: TestAppOptions = {}): Promise<void> {
+/** Runs `body` with a scenario starting at `start` on an app with a database of its own, closed afterwards whatever happens. */
+async function withOwnScenario(start: string, body: (x: Scenario, t2: TestApp) => Promise<void>, options: TestAppOptions = {}): Promise<void> {
   const t2 = await makeTestApp(options);
   try {
-    await body(t2);
+    await body(await scenario(t2, { start }), t2);
   } finally {
     await t2.close();
   }
@@ -104,8 +104,7 @@ describe('trial, discount, full price (R4.1)', () => {
 
 describe('tiers (R5.1–R5.4)', () => {
   it('moves to Tier 1 after two customers’ sales clear; the crossing sale keeps the old rate (R5.3)', async () => {
-    await withOwnApp(async (t2) => {
-      const x = await scenario(t2, { start: '2027-01-01T00:00:00Z' });
+    await withOwnScenario('2027-01-01T00:00:00Z', async (x) => {
       const a = await x.affiliate('climber');
       await x.pay({ id: 'p1', sub: 's1', customer: 'c1', amount: 10000, code: a.code });
       await x.pay({ id: 'p2', sub: 's2', customer: 'c2', amount: 10000, code: a.code });
@@ -131,8 +130,7 @@ describe('the tier book an event prices with (R5.3)', () => {
   // click's, else the code's) with its other facts; when the engine credits someone else, the
   // credited affiliate's own book must be read instead.
   it('prices with the code’s affiliate’s book when their code beats an expired click of another affiliate', async () => {
-    await withOwnApp(async (t2) => {
-      const x = await scenario(t2, { start: '2027-01-01T00:00:00Z' });
+    await withOwnScenario('2027-01-01T00:00:00Z', async (x) => {
       const a = await x.affiliate('coded');
       const b = await x.affiliate('stale');
       const old = await x.click(b.code);
@@ -151,8 +149,7 @@ describe('the tier book an event prices with (R5.3)', () => {
 
 describe('refunds and chargebacks (R4.3, R7.1)', () => {
   it('cancels a commission refunded in the hold, and records a negative due after it is due', async () => {
-    await withOwnApp(async (t2) => {
-      const x = await scenario(t2, { start: '2027-01-01T00:00:00Z' });
+    await withOwnScenario('2027-01-01T00:00:00Z', async (x) => {
       const a = await x.affiliate('refunded');
       await x.pay({ id: 'r1', sub: 'rs1', customer: 'rc1', amount: 8000, code: a.code });
       await x.pay({ id: 'r2', sub: 'rs2', customer: 'rc2', amount: 6000, code: a.code });
@@ -176,8 +173,7 @@ describe('refunds and chargebacks (R4.3, R7.1)', () => {
 
 describe('JV (R6)', () => {
   it('pays the recruiter 10% of every recruit sale, rebills included; reverses it with the refund; one level only', async () => {
-    await withOwnApp(async (t2) => {
-      const x = await scenario(t2, { start: '2027-01-01T00:00:00Z' });
+    await withOwnScenario('2027-01-01T00:00:00Z', async (x, t2) => {
       const top = await x.affiliate('toprecruiter');
       const mid = await x.affiliate('midrecruit', { recruited_by: 'toprecruiter' });
       const leaf = await x.affiliate('leafrecruit', { recruited_by: 'midrecruit' });
@@ -223,8 +219,7 @@ describe('self-referral (R4.5) and dismissal (R1.2)', () => {
 
 describe('R8.2: the page’s payout timing', () => {
   it('Jan 3 clears Feb 17 (March run); Jan 17 clears Mar 3 (April run)', async () => {
-    await withOwnApp(async (t2) => {
-      const x = await scenario(t2, { start: '2027-01-03T12:00:00Z' });
+    await withOwnScenario('2027-01-03T12:00:00Z', async (x) => {
       const a = await x.affiliate('pagexample');
       const jan3 = await x.pay({ id: 'pe1', sub: 'pes1', customer: 'pec1', amount: 8000, code: a.code });
       await x.setTime('2027-01-17T12:00:00Z');
@@ -241,8 +236,7 @@ describe('R8.2: the page’s payout timing', () => {
 
 describe('reassignment (R3.2)', () => {
   it('moves a customer within 30 days, reversing the old commission and creating the new one; refuses after', async () => {
-    await withOwnApp(async (t2) => {
-      const x = await scenario(t2, { start: '2027-01-01T00:00:00Z' });
+    await withOwnScenario('2027-01-01T00:00:00Z', async (x, t2) => {
       const a = await x.affiliate('oldaff');
       const b = await x.affiliate('newaff');
       await x.pay({ id: 'ra1', sub: 'ras1', customer: 'rac1', amount: 9900, code: a.code });
@@ -363,8 +357,7 @@ describe('Stripe webhook', () => {
   });
 
   it('maps a signed invoice.paid to a payment and credits the referral code in its metadata', async () => {
-    await withOwnApp(async (t2) => {
-      const x = await scenario(t2, { start: '2027-01-03T10:00:05Z' });
+    await withOwnScenario('2027-01-03T10:00:05Z', async (x, t2) => {
       const a = await x.affiliate('stripey');
       const payload = JSON.stringify(invoice('good', a.code));
       const header = stripe.webhooks.generateTestHeaderString({ payload, secret: TEST_STRIPE_SECRET, timestamp: Math.floor(t2.clock.now().getTime() / 1000) });
