@@ -1,8 +1,9 @@
 // Billing events (api.md "Events"): idempotent by (program, event id) with a hash of the body,
 // stored in the same transaction as the commissions and ledger entries they cause (style §4).
 // The engine decides; this file loads the facts it needs and writes what it decided.
-import { and, eq, sql, type SQL } from 'drizzle-orm';
-import { executeLast, runsAlone, statementName, type Tx } from '../store/db.js';
+import { and, eq, sql } from 'drizzle-orm';
+import { runsAlone, type Tx } from '../store/db.js';
+import { insertRows, runWrites, selectRows, updateRows, type Bound, type Slot } from '../store/shapes.js';
 import { events, payments, programs, refunds, subscriptions, testClocks } from '../store/schema.js';
 import { newId, programIds } from '../store/ids.js';
 import {
@@ -126,7 +127,7 @@ export async function ingestEvent(
   const knownIds = new Set(outcome.known?.commissions.map((c) => c.id));
   let writes = outcome.writes;
   if (!outcome.commissionIds.every((id) => knownIds.has(id)) && writes.length > 0) {
-    await writeTogether(tx, writes);
+    await runWrites(tx, writes);
     writes = [];
   }
   const result: EventResult = {
@@ -139,14 +140,8 @@ export async function ingestEvent(
   };
   // Every write of the event (payment, commissions, entries, subscription, refund) and its stored
   // answer, in one statement that also commits the caller's transaction (executeLast).
-  writes.push(
-    tx
-      .update(events)
-      .set({ body: redactBody(input), response: result })
-      .where(and(eq(events.programId, program.id), eq(events.externalId, input.id)))
-      .getSQL(),
-  );
-  await writeTogether(tx, writes, { commits: true });
+  writes.push(updateRows(events, { body: redactBody(input), response: result }, { programId: program.id, externalId: input.id }));
+  await runWrites(tx, writes, { commits: true });
   return result;
 }
 
@@ -181,9 +176,6 @@ interface Claim {
   lockedAffiliates: Set<string>;
 }
 
-/** claimEvent's statement name per lock variant. */
-const claimStatementNames = new Map<string, string>();
-
 /**
  * The program, its test clock, and the claim of the event id, in one statement. With `locks`, the
  * locks too, taken only once the id is claimed (a redelivery waits on the claim, never on a lock,
@@ -194,37 +186,62 @@ const claimStatementNames = new Map<string, string>();
  * program's now. Null when no program has the slug.
  */
 async function claimEvent(tx: Tx, input: EventInput, bodyHash: string, recordedAt: Date, locks: ClaimLocks | null): Promise<Claim | null> {
-  const recorded = recordedAt.toISOString();
+  // Three shapes: which locks it takes (selectRows builds each text once).
+  const variant = locks ? (locks.affiliatesOf ? 'subscription+affiliates' : 'subscription') : 'none';
+  const rows = await selectRows<{ program: ProgramRow; frozenTime: Date | null; claimed: boolean; lockedAffiliates: string[] | string }>(
+    tx,
+    `claim event, locks: ${variant}`,
+    (t, slot) => claimSelect(t, slot, variant),
+    {
+      eventId: input.id,
+      type: input.type,
+      bodyHash,
+      occurredAt: input.occurredAt?.toISOString() ?? null,
+      recorded: recordedAt.toISOString(),
+      slug: input.program,
+      ...(locks ? { subscription: locks.subscription } : {}),
+      ...(locks?.affiliatesOf ? { clickId: locks.affiliatesOf.clickId, referralCode: locks.affiliatesOf.referralCode } : {}),
+    },
+  );
+  const row = rows[0];
+  if (!row) return null;
+  const locked = typeof row.lockedAffiliates === 'string' ? (JSON.parse(row.lockedAffiliates) as string[]) : row.lockedAffiliates;
+  return { program: row.program, frozenTime: row.frozenTime, claimed: row.claimed, lockedAffiliates: new Set(locked) };
+}
+
+/** claimEvent's statement: its values are `slot`s, so its text depends only on `variant`. */
+function claimSelect(tx: Tx, slot: Slot, variant: 'none' | 'subscription' | 'subscription+affiliates') {
   const claimCte = tx.$with('claim', { programId: sql<string>`program_id` }).as(sql`
     insert into events (program_id, external_id, type, body_hash, body, response, occurred_at, recorded_at)
-    select p.id, ${input.id}, ${input.type}, ${bodyHash}, '{}'::jsonb, '{}'::jsonb,
-      coalesce(${input.occurredAt?.toISOString() ?? null}::timestamptz, (select frozen_time from test_clocks where id = p.test_clock_id), ${recorded}::timestamptz),
-      ${recorded}::timestamptz
-    from programs p where p.slug = ${input.program}
+    select p.id, ${slot('eventId')}, ${slot('type')}, ${slot('bodyHash')}, '{}'::jsonb, '{}'::jsonb,
+      coalesce(${slot('occurredAt')}::timestamptz, (select frozen_time from test_clocks where id = p.test_clock_id), ${slot('recorded')}::timestamptz),
+      ${slot('recorded')}::timestamptz
+    from programs p where p.slug = ${slot('slug')}
     on conflict do nothing
     returning program_id`);
-  const affiliateKeys = locks?.affiliatesOf
-    ? sql`union all
+  const affiliateKeys =
+    variant === 'subscription+affiliates'
+      ? sql`union all
         select 1, 'aff:' || claim.program_id || ':' || c.id, c.id from claim, (
-          select affiliate_id as id from clicks where id = ${locks.affiliatesOf.clickId}::text
-          union select affiliate_id from links where code = ${locks.affiliatesOf.referralCode}::text
+          select affiliate_id as id from clicks where id = ${slot('clickId')}::text
+          union select affiliate_id from links where code = ${slot('referralCode')}::text
           union select s.bound_affiliate_id from subscriptions s join claim on s.program_id = claim.program_id
-            where s.external_id = ${locks.subscription} and s.bound_affiliate_id is not null
+            where s.external_id = ${slot('subscription')}::text and s.bound_affiliate_id is not null
         ) c`
-    : sql``;
+      : sql``;
   // The keys are lockSubscriptionOnly's and lockAffiliateBook's (facts.ts): every path serialises on the same locks.
   const lockCte = tx.$with('locks', { affiliates: sql<string[]>`affiliates` }).as(
-    locks
+    variant !== 'none'
       ? sql`select count(pg_advisory_xact_lock(hashtextextended(k.key, 0))) as n,
             coalesce(json_agg(k.affiliate_id) filter (where k.affiliate_id is not null), '[]'::json) as affiliates
           from (
-            select 0 as ord, 'sub:' || program_id || ':' || ${locks.subscription}::text as key, null::text as affiliate_id from claim
+            select 0 as ord, 'sub:' || program_id || ':' || ${slot('subscription')}::text as key, null::text as affiliate_id from claim
             ${affiliateKeys}
             order by 1, 2
           ) k`
       : sql`select '[]'::json as affiliates`,
   );
-  const query = tx
+  return tx
     .with(claimCte, lockCte)
     .select({
       program: programs,
@@ -234,19 +251,7 @@ async function claimEvent(tx: Tx, input: EventInput, bodyHash: string, recordedA
     })
     .from(programs)
     .leftJoin(testClocks, eq(testClocks.id, programs.testClockId))
-    .where(eq(programs.slug, input.program));
-  // Prepared by name. Its text depends only on which locks it takes (three texts), so each
-  // variant's name is derived from its text once, not rebuilt for every event.
-  const variant = locks ? (locks.affiliatesOf ? 'subscription+affiliates' : 'subscription') : 'none';
-  let name = claimStatementNames.get(variant);
-  if (name === undefined) {
-    name = statementName(query.toSQL().sql);
-    claimStatementNames.set(variant, name);
-  }
-  const row = (await query.prepare(name).execute())[0];
-  if (!row) return null;
-  const locked = typeof row.lockedAffiliates === 'string' ? (JSON.parse(row.lockedAffiliates) as string[]) : row.lockedAffiliates;
-  return { program: row.program, frozenTime: row.frozenTime, claimed: row.claimed, lockedAffiliates: new Set(locked) };
+    .where(eq(programs.slug, slot('slug')));
 }
 
 /** What applying an event decided: the commissions it names, and the writes that record it. */
@@ -255,7 +260,8 @@ interface Outcome {
   /** Those commissions with every one of their entries, when the event knows them all. */
   known?: KnownLedger | undefined;
   reasons: NoCommissionReason[];
-  writes: SQL[];
+  /** Each is one shape (src/store/shapes.ts); they run as one statement. */
+  writes: Bound[];
 }
 
 function redactBody(input: EventInput): Record<string, unknown> {
@@ -330,7 +336,7 @@ async function applySubscriptionEvent(
   const binding = bindingFrom(attribution);
   let bound: SubscriptionFact = binding ? { ...subscription, binding } : subscription;
   const reasons: NoCommissionReason[] = attribution.credited ? [] : [attribution.reason];
-  const writes: SQL[] = [];
+  const writes: Bound[] = [];
   let commissionIds: string[] = [];
   let known: KnownLedger | undefined;
 
@@ -375,9 +381,8 @@ async function applySubscriptionEvent(
     if (decision.isFirstFullPayment && bound.firstFullPaymentId === null) bound = { ...bound, firstFullPaymentId: payment.id };
     const linkId = decision.sale && attribution.credited ? await linkOfCreditSource(tx, facts, existing, attribution.source) : null;
     writes.push(
-      tx
-        .insert(payments)
-        .values({
+      insertRows(payments, [
+        {
           programId: program.id,
           externalId: payment.id,
           subscriptionId: subscription.id,
@@ -393,16 +398,16 @@ async function applySubscriptionEvent(
           payerAffiliateId: facts.payerAffiliateId,
           linkId,
           recordedAt,
-        })
-        .getSQL(),
-      ...ledgerInserts(tx, program, decision.commissions, decision.entries, recordedAt),
+        },
+      ]),
+      ...ledgerInserts(program, decision.commissions, decision.entries, recordedAt),
     );
     commissionIds = decision.commissions.map((c) => c.id);
     // The new commissions have no entries but the ones just appended: the answer renders from them.
     known = { commissions: decision.commissions, entries: decision.entries };
     reasons.push(...decision.reasons);
   }
-  writes.push(subscriptionWrite(tx, program.id, stored, bound, customer.email ?? null, recordedAt));
+  writes.push(subscriptionWrite(program.id, stored, bound, customer.email ?? null, recordedAt));
   return { commissionIds, known, reasons, writes };
 }
 
@@ -424,31 +429,16 @@ async function linkOfCreditSource(tx: Tx, facts: SubscriptionEventFacts, existin
   return linkOfSource(tx, source);
 }
 
-/**
- * Runs data-modifying statements as one (writable CTEs; the last is the main statement). With
- * `commits`, it is the transaction's last statement and commits it (executeLast).
- */
-async function writeTogether(tx: Tx, writes: SQL[], options: { commits: boolean } = { commits: false }): Promise<void> {
-  const last = writes.at(-1);
-  if (!last) return;
-  const ctes = writes.slice(0, -1).map((w, i) => sql`${sql.raw(`w${i}`)} as (${w})`);
-  const statement = ctes.length === 0 ? last : sql`with ${sql.join(ctes, sql`, `)} ${last}`;
-  await (options.commits ? executeLast(tx, statement) : tx.execute(statement));
-}
-
-function subscriptionWrite(tx: Tx, programId: string, stored: SubscriptionRow | null, fact: SubscriptionFact, email: string | null, recordedAt: Date): SQL {
+function subscriptionWrite(programId: string, stored: SubscriptionRow | null, fact: SubscriptionFact, email: string | null, recordedAt: Date): Bound {
   const values = {
     binding: fact.binding,
     boundAffiliateId: fact.binding?.affiliateId ?? null,
     firstFullPaymentId: fact.firstFullPaymentId,
     canceledAt: fact.canceledAt === null ? null : new Date(fact.canceledAt),
   };
-  if (stored) {
-    return tx.update(subscriptions).set(values).where(and(eq(subscriptions.programId, programId), eq(subscriptions.externalId, fact.id))).getSQL();
-  }
-  return tx
-    .insert(subscriptions)
-    .values({
+  if (stored) return updateRows(subscriptions, values, { programId, externalId: fact.id });
+  return insertRows(subscriptions, [
+    {
       programId,
       externalId: fact.id,
       customerId: fact.customerId,
@@ -457,8 +447,8 @@ function subscriptionWrite(tx: Tx, programId: string, stored: SubscriptionRow | 
       firstEventAt: new Date(fact.firstEventAt),
       createdAt: recordedAt,
       ...values,
-    })
-    .getSQL();
+    },
+  ]);
 }
 
 /** R4.3: a refund or chargeback reverses the payment's commissions (direct and JV) in proportion. */
@@ -492,9 +482,8 @@ async function applyRefund(tx: Tx, program: ProgramRow, input: EventInput, at: n
     reason: input.type === 'payment.disputed' ? 'dispute' : 'refund',
     ids: programIds(program.id),
   });
-  const refund = tx
-    .insert(refunds)
-    .values({
+  const refund = insertRows(refunds, [
+    {
       id: newId('rfd'),
       programId: program.id,
       paymentId: row.externalId,
@@ -502,14 +491,14 @@ async function applyRefund(tx: Tx, program: ProgramRow, input: EventInput, at: n
       amount,
       at: new Date(at),
       createdAt: recordedAt,
-    })
-    .getSQL();
+    },
+  ]);
   // The answer reads the commissions back after the writes: the ledger orders entries that share
   // an instant by when they were recorded and their id, which only the database knows for the old ones.
   return {
     commissionIds,
     reasons: [],
-    writes: [refund, ...ledgerInserts(tx, program, [], reversals, recordedAt)],
+    writes: [refund, ...ledgerInserts(program, [], reversals, recordedAt)],
   };
 }
 
@@ -519,10 +508,6 @@ async function applyCancel(tx: Tx, program: ProgramRow, input: EventInput, occur
   const stored = await readSubscription(tx, program.id, sub.id);
   // A cancellation of a subscription never seen changes nothing: merchants send every billing event.
   if (!stored || stored.canceledAt) return { commissionIds: [], reasons: [], writes: [] };
-  const cancel = tx
-    .update(subscriptions)
-    .set({ canceledAt: occurredAt })
-    .where(and(eq(subscriptions.programId, program.id), eq(subscriptions.externalId, sub.id)))
-    .getSQL();
+  const cancel = updateRows(subscriptions, { canceledAt: occurredAt }, { programId: program.id, externalId: sub.id });
   return { commissionIds: [], reasons: [], writes: [cancel] };
 }

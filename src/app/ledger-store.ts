@@ -1,5 +1,6 @@
 // Reads and appends the ledger (R7): commissions are inserted once, entries only appended.
-import { and, eq, inArray, type SQL } from 'drizzle-orm';
+import { and, eq, inArray } from 'drizzle-orm';
+import { insertRows, runWrites, type Bound } from '../store/shapes.js';
 import type { Tx } from '../store/db.js';
 import { commissions, ledgerEntries } from '../store/schema.js';
 import { commissionRow, entryRow, toCommission, toEntry } from '../store/ledger-rows.js';
@@ -12,23 +13,27 @@ export async function appendLedger(
   entries: readonly LedgerEntry[],
   recordedAt: Date,
 ): Promise<void> {
-  for (const insert of ledgerInserts(tx, program, newCommissions, entries, recordedAt)) await tx.execute(insert);
+  for (const insert of ledgerInserts(program, newCommissions, entries, recordedAt)) await runWrites(tx, [insert]);
 }
 
-/** The INSERTs of appendLedger as statements, for a caller that runs them with its other writes. */
-export function ledgerInserts(
-  tx: Tx,
-  program: { id: string; currency: string },
-  newCommissions: readonly Commission[],
-  entries: readonly LedgerEntry[],
-  recordedAt: Date,
-): SQL[] {
-  const statements: SQL[] = [];
-  if (newCommissions.length > 0) {
-    statements.push(tx.insert(commissions).values(newCommissions.map((c) => commissionRow(c, program.id, program.currency, recordedAt))).getSQL());
-  }
-  if (entries.length > 0) statements.push(tx.insert(ledgerEntries).values(entries.map((e) => entryRow(e, program.id, recordedAt))).getSQL());
+/** The INSERTs of appendLedger as statements, for a caller that runs them with its other writes (runWrites). */
+export function ledgerInserts(program: { id: string; currency: string }, newCommissions: readonly Commission[], entries: readonly LedgerEntry[], recordedAt: Date): Bound[] {
+  const statements: Bound[] = [];
+  for (const part of chunks(newCommissions)) statements.push(insertRows(commissions, part.map((c) => commissionRow(c, program.id, program.currency, recordedAt))));
+  for (const part of chunks(entries)) statements.push(insertRows(ledgerEntries, part.map((e) => entryRow(e, program.id, recordedAt))));
   return statements;
+}
+
+/**
+ * A reassignment can append a whole book's reversals: in statements of at most this many rows,
+ * so that one stays far below PostgreSQL's 65,535 parameters (18 columns a commission).
+ */
+const ROWS_PER_INSERT = 1_000;
+
+function chunks<T>(items: readonly T[]): T[][] {
+  const parts: T[][] = [];
+  for (let i = 0; i < items.length; i += ROWS_PER_INSERT) parts.push(items.slice(i, i + ROWS_PER_INSERT));
+  return parts;
 }
 
 export async function commissionsOfPayments(tx: Tx, programId: string, paymentIds: string[]): Promise<Commission[]> {

@@ -9,7 +9,7 @@ import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
 import { drizzle as drizzlePg } from 'drizzle-orm/node-postgres';
 import { migrate as migratePg } from 'drizzle-orm/node-postgres/migrator';
 import type { PgDatabase, PgQueryResultHKT, PgTransaction } from 'drizzle-orm/pg-core';
-import { sql, type ExtractTablesWithRelations, type SQL } from 'drizzle-orm';
+import { is, SQL, sql, type ExtractTablesWithRelations } from 'drizzle-orm';
 import { DrizzleQueryError } from 'drizzle-orm/errors';
 import pg from 'pg';
 import * as schema from './schema.js';
@@ -69,13 +69,20 @@ interface TxInternals {
   session: {
     /** node-postgres: the checked-out client; PGlite: its own. */
     client?: unknown;
-    prepareQuery(query: { sql: string; params: unknown[] }, fields: undefined, name: string, arrayMode: boolean): { execute(): Promise<unknown> };
+    prepareQuery(query: { sql: string; params: unknown[] }, fields: unknown, name: string | undefined, arrayMode: boolean): { execute(): Promise<unknown> };
   };
   /** 0 for the transaction itself, more for a savepoint inside it. */
   nestedIndex: number;
 }
 
-const internalsOf = (tx: Tx) => tx as unknown as TxInternals;
+export const internalsOf = (tx: Tx) => tx as unknown as TxInternals;
+
+/** A statement's text with its parameter values, and the name it is prepared under (statementName of the text), or null to run it unprepared. */
+export interface NamedQuery {
+  sql: string;
+  params: unknown[];
+  name: string | null;
+}
 
 /**
  * `tx.execute(query)` as a named prepared statement (statementName): an event's facts query took
@@ -85,18 +92,33 @@ const internalsOf = (tx: Tx) => tx as unknown as TxInternals;
  * (`sqlLiteral`). Both answer `{ rows }` as `tx.execute` does.
  */
 export async function executePrepared(tx: Tx, query: SQL): Promise<{ rows: unknown[] }> {
+  const built = internalsOf(tx).dialect.sqlToQuery(query);
+  return executePreparedQuery(tx, { sql: built.sql, params: built.params, name: statementName(built.sql) });
+}
+
+/** executePrepared of a statement already built (src/store/shapes.ts builds each shape's text once). */
+export async function executePreparedQuery(tx: Tx, query: NamedQuery): Promise<{ rows: unknown[] }> {
   // drizzle's own `execute`, with a name.
   const internals = internalsOf(tx);
-  const built = internals.dialect.sqlToQuery(query);
-  const name = statementName(built.sql);
+  const text = await pgliteExecuteText(tx, query);
+  if (text === null) return (await internals.session.prepareQuery(query, undefined, query.name ?? undefined, false).execute()) as { rows: unknown[] };
+  return (await tx.execute(sql.raw(text))) as unknown as { rows: unknown[] };
+}
+
+/**
+ * On PGlite, for a named statement: PREPAREs it once per database and answers the EXECUTE that
+ * runs it with `query`'s values. Null on PostgreSQL (its driver prepares by name) and for an
+ * unnamed statement.
+ */
+export async function pgliteExecuteText(tx: Tx, query: NamedQuery): Promise<string | null> {
   const pglite = pgliteTransactions.get(tx);
-  if (!pglite) return (await internals.session.prepareQuery(built, undefined, name, false).execute()) as { rows: unknown[] };
-  if (!pglite.prepared.has(name)) {
-    await tx.execute(sql.raw(`prepare ${name} as ${built.sql}`));
-    pglite.prepared.add(name);
+  if (!pglite || query.name === null) return null;
+  if (!pglite.prepared.has(query.name)) {
+    await tx.execute(sql.raw(`prepare ${query.name} as ${query.sql}`));
+    pglite.prepared.add(query.name);
   }
-  const args = built.params.length === 0 ? '' : `(${built.params.map(sqlLiteral).join(', ')})`;
-  return (await tx.execute(sql.raw(`execute ${name}${args}`))) as unknown as { rows: unknown[] };
+  const args = query.params.length === 0 ? '' : `(${query.params.map(sqlLiteral).join(', ')})`;
+  return `execute ${query.name}${args}`;
 }
 
 /**
@@ -105,19 +127,21 @@ export async function executePrepared(tx: Tx, query: SQL): Promise<{ rows: unkno
  * commits before this returns and the caller must run nothing after it in `tx` (the client refuses
  * a statement after it). A failed statement or COMMIT throws what tx.execute would (a
  * DrizzleQueryError whose cause is the driver's error), and nothing was committed. On PGlite
- * it is `tx.execute`, and the transaction commits when its callback returns.
+ * it only runs the statement (tx.execute, or executePreparedQuery for a built one), and the
+ * transaction commits when its callback returns.
  */
-export async function executeLast(tx: Tx, query: SQL): Promise<void> {
+export async function executeLast(tx: Tx, query: SQL | NamedQuery): Promise<void> {
   const internals = internalsOf(tx);
   const client = internals.session.client;
   // A nested transaction (a savepoint) does not end the one around it: its statement runs plainly.
   if (!(client instanceof PipelinedClient) || internals.nestedIndex !== 0) {
-    await tx.execute(query);
+    await (is(query, SQL) ? tx.execute(query) : executePreparedQuery(tx, query));
     return;
   }
-  const built = internals.dialect.sqlToQuery(query);
+  const built = is(query, SQL) ? internals.dialect.sqlToQuery(query) : query;
+  const name = is(query, SQL) ? undefined : query.name;
   try {
-    await client.queryThenCommit({ text: built.sql, values: built.params });
+    await client.queryThenCommit({ text: built.sql, values: built.params, ...(name ? { name } : {}) });
   } catch (error) {
     // The shape tx.execute throws (callers read the PostgreSQL code from its cause).
     throw new DrizzleQueryError(built.sql, built.params, error instanceof Error ? error : new Error(String(error)));
