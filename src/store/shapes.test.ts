@@ -69,7 +69,9 @@ describe(`statement shapes on ${backend}`, () => {
           expect(withoutProgram(written)).toEqual(withoutProgram(expected));
           // drizzle reads SQL NULL and the JSON value null alike: count the SQL NULLs each wrote.
           const nullBindings = async (program: string) => {
-            const result = await database.transaction((tx) => tx.execute(sql`select count(*)::int as n from subscriptions where program_id = ${program} and binding is null`));
+            const result = (await database.transaction((tx) =>
+              tx.execute(sql`select count(*)::int as n from subscriptions where program_id = ${program} and binding is null`),
+            )) as { rows: unknown[] };
             return Number((result.rows[0] as { n: number }).n);
           };
           expect(await nullBindings(shaped)).toBe(await nullBindings(plain));
