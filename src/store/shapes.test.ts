@@ -160,6 +160,8 @@ describe(`statement shapes on ${backend}`, () => {
     await expect(database.transaction((tx) => runWrites(tx, [insert, bakedWrite({})]))).rejects.toThrow(/is a value, not a placeholder/);
     await expect(database.transaction((tx) => runWrites(tx, [insert, missing({ program })]))).rejects.toThrow(/no value for "w1.interval"/);
     expect(() => insertRows(subscriptions, [{ programId: program } as never])).toThrow(/has no "externalId"/);
+    expect(() => updateRows(subscriptions, { interval: 'year' }, {})).toThrow(/named by non-null values/);
+    expect(() => updateRows(subscriptions, { interval: 'year' }, { programId: program, externalId: null as never })).toThrow(/named by non-null values/);
     expect(await rowsOf(program)).toHaveLength(0);
   });
 });

@@ -83,6 +83,10 @@ export function updateRows<T extends PgTable>(table: T, set: Partial<T['$inferIn
   const columns = getTableColumns(table) as Record<string, PgColumn>;
   const setKeys = Object.keys(set);
   const whereKeys = Object.keys(where);
+  // An UPDATE without a condition would change every row; a condition on NULL would change none.
+  if (whereKeys.length === 0 || whereKeys.some((key) => (where as Record<string, unknown>)[key] == null)) {
+    throw new Error(`updateRows(${getTableName(table)}): every row it updates is named by non-null values`);
+  }
   const values: Record<string, unknown> = {};
   for (const key of setKeys) values[`set.${key}`] = (set as Record<string, unknown>)[key];
   for (const key of whereKeys) values[`where.${key}`] = (where as Record<string, unknown>)[key];
