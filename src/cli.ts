@@ -1,10 +1,13 @@
 // The admin command line: `npm run cli -- <command>`. It opens the same database as the server
 // (AFFABLE_DATA_DIR or DATABASE_URL) and runs the same use cases.
+import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { loadConfig, ConfigError } from './config.js';
+import { loadConfig, ConfigError, type Config } from './config.js';
 import { openConfiguredDatabase, systemClock } from './main.js';
 import { createApiKey, listApiKeys, revokeApiKey } from './app/api-keys.js';
 import { AppError } from './app/errors.js';
+import { openDatabase, type Database } from './store/db.js';
+import { moveDatabase, MoveRefused } from './store/move.js';
 
 const USAGE = `Usage: npm run cli -- <command>
 
@@ -12,6 +15,8 @@ const USAGE = `Usage: npm run cli -- <command>
   keys list                   list API keys (never their secrets)
   keys revoke KEY_ID          revoke an API key at once
   migrate                     run database migrations and exit
+  move-to-postgres URL        copy the embedded database (AFFABLE_DATA_DIR) into the empty
+                              PostgreSQL database at URL; stop the server first
 
 The database is the server's: AFFABLE_DATA_DIR (default ./data) or DATABASE_URL.`;
 
@@ -22,7 +27,7 @@ export async function runCli(argv: string[], out: (line: string) => void, env: R
     out(USAGE);
     return group ? 0 : 2;
   }
-  const known = (group === 'keys' && ['create', 'list', 'revoke'].includes(verb ?? '')) || group === 'migrate';
+  const known = (group === 'keys' && ['create', 'list', 'revoke'].includes(verb ?? '')) || group === 'migrate' || group === 'move-to-postgres';
   if (!known) {
     out(`Unknown command "${positionals.join(' ')}".\n\n${USAGE}`);
     return 2;
@@ -32,6 +37,7 @@ export async function runCli(argv: string[], out: (line: string) => void, env: R
     return 2;
   }
   const config = loadConfig(env);
+  if (group === 'move-to-postgres') return moveToPostgres(config, verb, out);
   const database = await openConfiguredDatabase(config);
   try {
     if (group === 'migrate') {
@@ -56,6 +62,63 @@ export async function runCli(argv: string[], out: (line: string) => void, env: R
     throw error;
   } finally {
     await database.close();
+  }
+}
+
+/**
+ * Stage 1 → Stage 2 (docs/scaling.md): the embedded database into PostgreSQL. The target must be
+ * empty; it is migrated here, then filled in one transaction (src/store/move.ts).
+ */
+async function moveToPostgres(config: Config, url: string | undefined, out: (line: string) => void): Promise<number> {
+  if (!url) {
+    out('move-to-postgres needs the target, e.g. "npm run cli -- move-to-postgres postgres://affable@db.example/affable".');
+    return 2;
+  }
+  if (config.databaseUrl) {
+    out('move-to-postgres reads the embedded database (AFFABLE_DATA_DIR): unset DATABASE_URL and give the target as its argument.');
+    return 2;
+  }
+  const source = await openConfiguredDatabase(config);
+  try {
+    let target: Database;
+    try {
+      target = await openDatabase({ databaseUrl: url, poolSize: 2 });
+    } catch (error) {
+      out(`Error: cannot connect to ${redactUrl(url)}: ${error instanceof Error ? error.message : String(error)}`);
+      return 1;
+    }
+    try {
+      await target.migrate();
+      const moved = await moveDatabase(source, target, { progress: ({ table, rows }) => out(`  ${table}: ${rows} rows`) });
+      const total = moved.reduce((sum, m) => sum + m.rows, 0);
+      out(`Moved ${total} rows in ${moved.length} tables into ${redactUrl(url)}; row counts and money sums agree.`);
+      const keyPath = join(resolve(config.dataDir), 'secret.key');
+      out(
+        `Start the server with DATABASE_URL set to that database and AFFABLE_SECRET_KEY set to the key the embedded server used (the contents of ${keyPath}, or the AFFABLE_SECRET_KEY it ran with): tax forms are encrypted and click addresses hashed with it.`,
+      );
+      return 0;
+    } catch (error) {
+      if (error instanceof MoveRefused) {
+        out(`Error: ${error.message}`);
+        return 1;
+      }
+      throw error;
+    } finally {
+      await target.close();
+    }
+  } finally {
+    await source.close();
+  }
+}
+
+/** A connection URL without its password, for messages. */
+function redactUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = '***';
+    return u.toString();
+  } catch {
+    return 'the given URL';
   }
 }
 
