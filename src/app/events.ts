@@ -2,7 +2,7 @@
 // stored in the same transaction as the commissions and ledger entries they cause (style §4).
 // The engine decides; this file loads the facts it needs and writes what it decided.
 import { and, eq, sql } from 'drizzle-orm';
-import { runsAlone, type Tx } from '../store/db.js';
+import { runsAlone, sendTogether, type Tx } from '../store/db.js';
 import { insertRows, runWrites, selectRows, updateRows, type Bound, type Slot } from '../store/shapes.js';
 import { events, payments, programs, refunds, subscriptions, testClocks } from '../store/schema.js';
 import { newId, programIds } from '../store/ids.js';
@@ -30,6 +30,7 @@ import {
   toSubscriptionFact,
   type AffiliateBook,
   type SubscriptionEventFacts,
+  type SubscriptionEventQuery,
   type SubscriptionRow,
 } from './facts.js';
 import { commissionsOfPayments, entriesOf, ledgerInserts } from './ledger-store.js';
@@ -81,9 +82,24 @@ export async function ingestEvent(
   // transaction, then reads its answer) and, once claimed, takes the subscription's lock. A refused
   // event rolls the claim back with everything else.
   const recordedAt = clock.now();
-  const claim = await claimEvent(tx, input, bodyHash, recordedAt, runsAlone(tx) ? null : locksOf(input));
+  // On PostgreSQL a subscription or payment event's facts statement leaves in the same socket
+  // write as the claim, when the program is known from an earlier event (programHints): PostgreSQL
+  // runs it once the claim has taken its locks, one round trip fewer. Its parameters are guessed
+  // from the hint, so it counts only if they are what the claim's answer makes them (applySubscriptionEvent).
+  const plan = runsAlone(tx) ? null : factsPlan(input, recordedAt);
+  const { sent, handedOver } = sendTogether(
+    tx,
+    () => [claimEvent(tx, input, bodyHash, recordedAt, runsAlone(tx) ? null : locksOf(input)), plan ? loadSubscriptionEventFacts(tx, plan.programId, plan.query) : null] as const,
+  );
+  const [claimSent, factsSent] = sent;
+  // Read only: if the claim fails, this fails too, and the claim's error is the one thrown.
+  factsSent?.catch(() => undefined);
+  const claim = await claimSent;
   if (!claim) throw notFound('program', input.program);
   const { program } = claim;
+  rememberProgram(input.program, program);
+  // Both handed over before sendTogether returned: in that order, so the facts ran after the claim.
+  const early = plan && factsSent && handedOver === 2 ? { ...plan, facts: factsSent } : null;
   const now = claim.frozenTime ?? recordedAt;
   const occurredAt = input.occurredAt ?? now;
   if (occurredAt.getTime() > now.getTime() + FUTURE_TOLERANCE_MS) {
@@ -112,7 +128,7 @@ export async function ingestEvent(
   switch (input.type) {
     case 'subscription.started':
     case 'payment.succeeded':
-      outcome = await applySubscriptionEvent(tx, program, input, at, recordedAt, claim.lockedAffiliates);
+      outcome = await applySubscriptionEvent(tx, program, input, at, recordedAt, claim.lockedAffiliates, early);
       break;
     case 'payment.refunded':
     case 'payment.disputed':
@@ -155,6 +171,50 @@ interface ClaimLocks {
    * tier book (R5.3: one affiliate's payments are priced one at a time).
    */
   affiliatesOf: { clickId: string | null; referralCode: string | null } | null;
+}
+
+/** What a claim's answer said about a program: what an event's facts statement needs to leave with the claim. */
+interface ProgramHint {
+  id: string;
+  holdDays: number;
+  testClock: boolean;
+}
+
+/** Per program slug, from the last claim that found it (programs are few; the map is emptied past 1,000). */
+const programHints = new Map<string, ProgramHint>();
+
+function rememberProgram(slug: string, program: ProgramRow): void {
+  if (programHints.size >= 1_000 && !programHints.has(slug)) programHints.clear();
+  programHints.set(slug, { id: program.id, holdDays: settingsOf(program).holdDays, testClock: program.testClockId !== null });
+}
+
+/** The facts statement to send with the claim: the program's id and hold as last seen, the event's instant if the program runs on no test clock. */
+function factsPlan(input: EventInput, recordedAt: Date): { programId: string; query: SubscriptionEventQuery } | null {
+  if (input.type !== 'subscription.started' && input.type !== 'payment.succeeded') return null;
+  const hint = programHints.get(input.program);
+  if (!hint || hint.testClock) return null;
+  const query = subscriptionEventQuery(input, (input.occurredAt ?? recordedAt).getTime(), hint.holdDays);
+  return query ? { programId: hint.id, query } : null;
+}
+
+/**
+ * What a subscription or payment event reads (loadSubscriptionEventFacts), for an event at `at` in
+ * a program holding commissions `holdDays`; null if the event lacks a field it needs (it is refused).
+ */
+function subscriptionEventQuery(input: EventInput, at: number, holdDays: number): SubscriptionEventQuery | null {
+  const { customer, subscription } = input;
+  if (!customer || !subscription) return null;
+  const payment = input.type === 'payment.succeeded' ? input.payment : undefined;
+  if (input.type === 'payment.succeeded' && payment?.amount === undefined) return null;
+  return {
+    subscriptionId: subscription.id,
+    paymentId: payment?.id ?? null,
+    clickId: input.clickId ?? null,
+    referralCode: input.referralCode ?? null,
+    customerId: customer.id,
+    customerEmail: customer.email ?? null,
+    book: payment ? { at: new Date(at), holdDays, fingerprint: payment.fingerprint ?? null } : null,
+  };
 }
 
 /** What an event locks up front: a refund names only its payment, so it locks once it has read it. */
@@ -280,6 +340,7 @@ async function applySubscriptionEvent(
   at: number,
   recordedAt: Date,
   lockedAffiliates: Set<string>,
+  early: { programId: string; query: SubscriptionEventQuery; facts: Promise<SubscriptionEventFacts> } | null,
 ): Promise<Outcome> {
   const settings = settingsOf(program);
   const customer = requireField(input.customer, 'customer', input.type);
@@ -290,16 +351,11 @@ async function applySubscriptionEvent(
     requireField(paymentInput.amount, 'payment.amount', input.type);
   }
   // The claim took the subscription's lock (its events apply one at a time); everything else the
-  // decision reads comes in the next statement, one round trip (bench/events.ts measures it).
-  const facts = await loadSubscriptionEventFacts(tx, program.id, {
-    subscriptionId: sub.id,
-    paymentId: paymentInput?.id ?? null,
-    clickId: input.clickId ?? null,
-    referralCode: input.referralCode ?? null,
-    customerId: customer.id,
-    customerEmail: customer.email ?? null,
-    book: paymentInput ? { at: new Date(at), holdDays: settings.holdDays, fingerprint: paymentInput.fingerprint ?? null } : null,
-  });
+  // decision reads comes in the next statement (bench/events.ts measures it). If it left with the
+  // claim, it counts when it asked exactly this of this program; otherwise it is asked now.
+  const query = subscriptionEventQuery(input, at, settings.holdDays)!;
+  const sameQuestion = early !== null && early.programId === program.id && JSON.stringify(early.query) === JSON.stringify(query);
+  const facts = sameQuestion ? await early.facts : await loadSubscriptionEventFacts(tx, program.id, query);
   const stored = facts.subscription;
   const existing = stored ? toSubscriptionFact(stored) : null;
   if (existing && existing.customerId !== customer.id) {

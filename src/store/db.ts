@@ -91,34 +91,51 @@ export interface NamedQuery {
  * PREPAREd once per database and run with EXECUTE, its values written as SQL literals
  * (`sqlLiteral`). Both answer `{ rows }` as `tx.execute` does.
  */
-export async function executePrepared(tx: Tx, query: SQL): Promise<{ rows: unknown[] }> {
+export function executePrepared(tx: Tx, query: SQL): Promise<{ rows: unknown[] }> {
   const built = internalsOf(tx).dialect.sqlToQuery(query);
   return executePreparedQuery(tx, { sql: built.sql, params: built.params, name: statementName(built.sql) });
 }
 
-/** executePrepared of a statement already built (src/store/shapes.ts builds each shape's text once). */
-export async function executePreparedQuery(tx: Tx, query: NamedQuery): Promise<{ rows: unknown[] }> {
+/**
+ * executePrepared of a statement already built (src/store/shapes.ts builds each shape's text once).
+ * On PostgreSQL the statement is handed to the driver before this returns (sendTogether relies on it).
+ */
+export function executePreparedQuery(tx: Tx, query: NamedQuery): Promise<{ rows: unknown[] }> {
   // drizzle's own `execute`, with a name.
-  const internals = internalsOf(tx);
-  const text = await pgliteExecuteText(tx, query);
-  if (text === null) return (await internals.session.prepareQuery(query, undefined, query.name ?? undefined, false).execute()) as { rows: unknown[] };
-  return (await tx.execute(sql.raw(text))) as unknown as { rows: unknown[] };
+  if (!runsAlone(tx) || query.name === null) return internalsOf(tx).session.prepareQuery(query, undefined, query.name ?? undefined, false).execute() as Promise<{ rows: unknown[] }>;
+  return pgliteExecute(tx, query.name, query);
+}
+
+async function pgliteExecute(tx: Tx, name: string, query: NamedQuery): Promise<{ rows: unknown[] }> {
+  return (await tx.execute(sql.raw(await pgliteExecuteText(tx, name, query)))) as unknown as { rows: unknown[] };
 }
 
 /**
- * On PGlite, for a named statement: PREPAREs it once per database and answers the EXECUTE that
- * runs it with `query`'s values. Null on PostgreSQL (its driver prepares by name) and for an
- * unnamed statement.
+ * On PGlite: PREPAREs `query` as `name` once per database and answers the EXECUTE that runs it
+ * with `query`'s values (PGlite's driver has no named statements).
  */
-export async function pgliteExecuteText(tx: Tx, query: NamedQuery): Promise<string | null> {
+export async function pgliteExecuteText(tx: Tx, name: string, query: { sql: string; params: unknown[] }): Promise<string> {
   const pglite = pgliteTransactions.get(tx);
-  if (!pglite || query.name === null) return null;
-  if (!pglite.prepared.has(query.name)) {
-    await tx.execute(sql.raw(`prepare ${query.name} as ${query.sql}`));
-    pglite.prepared.add(query.name);
+  if (!pglite) throw new Error('pgliteExecuteText: not a PGlite transaction');
+  if (!pglite.prepared.has(name)) {
+    await tx.execute(sql.raw(`prepare ${name} as ${query.sql}`));
+    pglite.prepared.add(name);
   }
   const args = query.params.length === 0 ? '' : `(${query.params.map(sqlLiteral).join(', ')})`;
-  return `execute ${query.name}${args}`;
+  return `execute ${name}${args}`;
+}
+
+/**
+ * Runs `send`, which hands statements of `tx` to its connection without waiting for them (it
+ * answers their promises), so that on PostgreSQL they leave in one socket write and run one after
+ * the other in the order handed over. Answers what `send` answered and how many statements it
+ * handed over before returning: a statement that a driver only sent after an await is not counted
+ * (the caller must then not rely on the order). On PGlite it only runs `send` (and counts none).
+ */
+export function sendTogether<T>(tx: Tx, send: () => T): { sent: T; handedOver: number } {
+  const client = internalsOf(tx).session.client;
+  if (!(client instanceof PipelinedClient) || internalsOf(tx).nestedIndex !== 0) return { sent: send(), handedOver: 0 };
+  return client.together(send);
 }
 
 /**

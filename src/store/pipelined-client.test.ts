@@ -5,8 +5,8 @@
 // is refused, and the pool's connections come back idle, with no transaction left open.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { sql } from 'drizzle-orm';
-import type pg from 'pg';
 import { backend, openTestDatabase } from '../../test/support/db.js';
+import { countSocketWrites } from '../../test/support/socket-writes.js';
 import { executeLast, type Database } from './db.js';
 import { PipelinedClient } from './pipelined-client.js';
 
@@ -87,23 +87,7 @@ describe(`executeLast on ${backend}`, () => {
 });
 
 describe.skipIf(backend !== 'postgres')('PipelinedClient on PostgreSQL', () => {
-  /** Counts the writes each pool connection makes to its socket (a corked batch is one). */
-  function countWrites(): { total: () => number } {
-    const pool = database.pool!;
-    let writes = 0;
-    const counted = new WeakSet<object>();
-    const instrument = (client: pg.PoolClient) => {
-      const stream = client.connection.stream as unknown as { _write: (...a: unknown[]) => unknown; _writev?: (...a: unknown[]) => unknown };
-      if (counted.has(stream)) return;
-      counted.add(stream);
-      const write = stream._write.bind(stream);
-      stream._write = (...a: unknown[]) => ((writes += 1), write(...a));
-      const writev = stream._writev?.bind(stream);
-      if (writev) stream._writev = (...a: unknown[]) => ((writes += 1), writev(...a));
-    };
-    pool.on('acquire', instrument);
-    return { total: () => writes };
-  }
+  const countWrites = () => countSocketWrites(database.pool!);
 
   it('is the pool’s client', async () => {
     const client = await database.pool!.connect();

@@ -28,6 +28,8 @@ export class PipelinedClient extends pg.Client {
   #beginPending = false;
   /** queryThenCommit sent COMMIT: the transaction is over, whatever the caller sends next. */
   #ended = false;
+  /** Statements handed to node-postgres so far (boundaries answered here are not). */
+  #handedOver = 0;
 
   constructor(config?: pg.ClientConfig) {
     super({ ...config, pipeline: true });
@@ -52,8 +54,26 @@ export class PipelinedClient extends pg.Client {
       // A statement after the transaction committed would run on its own, outside it: refuse it.
       return this.#answer(new Error('PipelinedClient: a statement after queryThenCommit, before the transaction was closed'), callback);
     }
+    this.#handedOver += 1;
     if (!this.#beginPending) return (super.query as (...a: unknown[]) => never)(...args);
     return this.#withBegin(() => (super.query as (...a: unknown[]) => never)(...args), callback);
+  }
+
+  /**
+   * Runs `send` with the socket corked, so that the statements it hands over without waiting
+   * leave in one write (after a pending BEGIN), and PostgreSQL runs them in that order. Answers
+   * what `send` answered and how many statements it handed over before returning.
+   */
+  together<T>(send: () => T): { sent: T; handedOver: number } {
+    const before = this.#handedOver;
+    const stream = this.connection.stream;
+    stream.cork();
+    try {
+      const sent = send();
+      return { sent, handedOver: this.#handedOver - before };
+    } finally {
+      stream.uncork();
+    }
   }
 
   /**

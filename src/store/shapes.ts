@@ -9,7 +9,7 @@
 // a value that reaches its text anyway (a closure over a variable) is refused when it is built.
 import { and, eq, getTableColumns, getTableName, is, Param, Placeholder, sql, type SQLWrapper } from 'drizzle-orm';
 import type { PgColumn, PgTable } from 'drizzle-orm/pg-core';
-import { executeLast, executePreparedQuery, internalsOf, pgliteExecuteText, statementName, type Tx } from './db.js';
+import { executeLast, executePreparedQuery, internalsOf, pgliteExecuteText, runsAlone, statementName, type Tx } from './db.js';
 
 /** A placeholder for the value named `name`, filled when the statement runs. */
 export type Slot = (name: string) => Placeholder;
@@ -186,13 +186,16 @@ export async function selectRows<T>(tx: Tx, key: string, build: (tx: Tx, slot: S
     built = { ...shapeOf, fields: prepared.fields, joinsNotNullableMap: prepared.joinsNotNullableMap };
     builtSelects.set(key, built);
   }
-  const filled = { sql: built.text, params: fill(key, built, values), name: built.name };
+  const filled = { sql: built.text, params: fill(key, built, values) };
   // PGlite's driver has no named statements: there the select runs as an EXECUTE of its PREPARE.
-  const pgliteText = await pgliteExecuteText(tx, filled);
-  const run = pgliteText === null ? filled : { sql: pgliteText, params: [] };
-  const query = internalsOf(tx).session.prepareQuery(run, built.fields, built.name ?? undefined, true) as unknown as PreparedSelect;
-  query.joinsNotNullableMap = built.joinsNotNullableMap;
-  return (await query.execute()) as T[];
+  // On PostgreSQL it is handed to the driver before this returns (sendTogether relies on it).
+  const run = (text: { sql: string; params: unknown[] }) => {
+    const query = internalsOf(tx).session.prepareQuery(text, built.fields, built.name ?? undefined, true) as unknown as PreparedSelect;
+    query.joinsNotNullableMap = built.joinsNotNullableMap;
+    return query.execute() as Promise<T[]>;
+  };
+  if (!runsAlone(tx)) return run(filled);
+  return run({ sql: await pgliteExecuteText(tx, built.name!, filled), params: [] });
 }
 
 /** For tests: how many shapes have been built in this process. */
