@@ -43,6 +43,21 @@ const subscriptionRow = (program: string, id: string) =>
 const rowsOf = (program: string) => database.transaction((tx) => tx.select().from(subscriptions).where(eq(subscriptions.programId, program)).orderBy(subscriptions.externalId));
 const withoutProgram = <T extends { programId: string }>(rows: T[]) => rows.map(({ programId: _programId, ...rest }) => rest);
 
+/** A subscription row with every column given, nothing in the optional ones. */
+const plainSubscription = (programId: string, externalId: string): SubscriptionInsert => ({
+  programId,
+  externalId,
+  customerId: 'c',
+  customerEmail: null,
+  interval: 'month',
+  firstEventAt: new Date(0),
+  canceledAt: null,
+  binding: null,
+  boundAffiliateId: null,
+  firstFullPaymentId: null,
+  createdAt: new Date(0),
+});
+
 let programCounter = 0;
 const freshProgram = () => `prg_shape_${backend}_${(programCounter += 1)}`;
 
@@ -108,20 +123,7 @@ describe(`statement shapes on ${backend}`, () => {
 
   it("builds a shape's text once however many times it runs, and a bulk insert's not at all", async () => {
     const program = freshProgram();
-    const rows = (n: number, from: number) =>
-      Array.from({ length: n }, (_, i) => ({
-        programId: program,
-        externalId: `s${from + i}`,
-        customerId: 'c',
-        customerEmail: null,
-        interval: 'month',
-        firstEventAt: new Date(0),
-        canceledAt: null,
-        binding: null,
-        boundAffiliateId: null,
-        firstFullPaymentId: null,
-        createdAt: new Date(0),
-      }));
+    const rows = (n: number, from: number) => Array.from({ length: n }, (_, i) => plainSubscription(program, `s${from + i}`));
     const before = builtShapeCount();
     await database.transaction((tx) => runWrites(tx, [insertRows(subscriptions, rows(3, 0))]));
     expect(builtShapeCount()).toBe(before + 1);
@@ -142,21 +144,7 @@ describe(`statement shapes on ${backend}`, () => {
         .set({ interval: slot('interval') as never })
         .where(eq(subscriptions.programId, slot('program'))),
     );
-    const insert = insertRows(subscriptions, [
-      {
-        programId: program,
-        externalId: 'x',
-        customerId: 'c',
-        customerEmail: null,
-        interval: 'month',
-        firstEventAt: new Date(0),
-        canceledAt: null,
-        binding: null,
-        boundAffiliateId: null,
-        firstFullPaymentId: null,
-        createdAt: new Date(0),
-      },
-    ]);
+    const insert = insertRows(subscriptions, [plainSubscription(program, 'x')]);
     await expect(database.transaction((tx) => runWrites(tx, [insert, bakedWrite({})]))).rejects.toThrow(/is a value, not a placeholder/);
     await expect(database.transaction((tx) => runWrites(tx, [insert, missing({ program })]))).rejects.toThrow(/no value for "w1.interval"/);
     expect(() => insertRows(subscriptions, [{ programId: program } as never])).toThrow(/has no "externalId"/);
