@@ -2,9 +2,11 @@
 // An event's transaction was five round trips to PostgreSQL (BEGIN, claim, facts, write, COMMIT),
 // and each is a socket write and a wake-up on both sides: on a 2-core machine those writes were
 // the largest single cost in the server's profile. Here BEGIN waits and leaves in the same write
-// as the transaction's first statement, and `queryThenCommit` sends the last statement and COMMIT
-// together: three round trips. It relies on node-postgres's pipeline mode (pg 8.23.1, pinned in
-// package.json), which sends a queued query without waiting for the one before it to be answered.
+// as the transaction's first statement, `together` sends statements that do not wait for each
+// other in one write (an event's claim and facts), and `queryThenCommit` sends the last statement
+// and COMMIT together: two round trips. It relies on node-postgres's pipeline mode (pg 8.23.1,
+// pinned in package.json), which sends a queued query without waiting for the one before it to be
+// answered.
 import pg from 'pg';
 
 type Callback = (error: Error | null, result?: pg.QueryResult) => void;
