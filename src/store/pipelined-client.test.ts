@@ -7,7 +7,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { sql } from 'drizzle-orm';
 import { backend, openTestDatabase } from '../../test/support/db.js';
 import { countSocketWrites } from '../../test/support/socket-writes.js';
-import { executeLast, type Database } from './db.js';
+import { executeLast, executePrepared, sendTogether, type Database } from './db.js';
 import { PipelinedClient } from './pipelined-client.js';
 
 let database: Database;
@@ -88,6 +88,23 @@ describe(`executeLast on ${backend}`, () => {
 
 describe.skipIf(backend !== 'postgres')('PipelinedClient on PostgreSQL', () => {
   const countWrites = () => countSocketWrites(database.pool!);
+
+  it('sends statements handed over together in one write, and runs them in that order', async () => {
+    const writes = countWrites();
+    const before = writes.total();
+    await database.transaction(async (tx) => {
+      const { sent, handedOver } = sendTogether(tx, () => [executePrepared(tx, insert(1)), executePrepared(tx, sql`select count(*)::int as n from pipeline_probe`)] as const);
+      expect(handedOver).toBe(2);
+      // drizzle's tx.execute sends only once awaited: together, it is not counted as handed over.
+      expect(sendTogether(tx, () => tx.execute(sql`select 1`)).handedOver).toBe(0);
+      const [, counted] = await Promise.all(sent);
+      expect(counted.rows).toEqual([{ n: 1 }]); // the count ran after the insert
+      await executeLast(tx, insert(2));
+    });
+    // [BEGIN, insert, count], [insert, COMMIT]: the lazy `select 1` was never awaited, so never sent.
+    expect(writes.total() - before).toBe(2);
+    expect(await ids()).toEqual([1, 2]);
+  });
 
   it('is the pool’s client', async () => {
     const client = await database.pool!.connect();

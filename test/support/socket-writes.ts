@@ -2,7 +2,7 @@
 // round trips of a transaction are measured (pipelined-client.test.ts, events-round-trips.test.ts).
 import type pg from 'pg';
 
-/** Instrument a pool once: every call adds a listener, and a second one would count each write twice. */
+/** Counts from now on, on every connection the pool hands out (each counter wraps the sockets for itself). */
 export function countSocketWrites(pool: pg.Pool): { total: () => number } {
   let writes = 0;
   const counted = new WeakSet<object>();
