@@ -106,8 +106,21 @@ export function executePreparedQuery(tx: Tx, query: NamedQuery): Promise<{ rows:
   return pgliteExecute(tx, query.name, query);
 }
 
+/**
+ * Runs the EXECUTE on PGlite's transaction itself, not through drizzle: drizzle hands PGlite its own
+ * type parsers with every query (to keep timestamps as text), and a query given parsers cost PGlite
+ * twice as much (61 → 122 µs for a trivial one, measured in isolation). These statements answer
+ * JSON documents or nothing, which PGlite's own parsers read as drizzle's would.
+ */
 async function pgliteExecute(tx: Tx, name: string, query: NamedQuery): Promise<{ rows: unknown[] }> {
-  return (await tx.execute(sql.raw(await pgliteExecuteText(tx, name, query)))) as unknown as { rows: unknown[] };
+  const text = await pgliteExecuteText(tx, name, query);
+  const client = internalsOf(tx).session.client as { query(text: string): Promise<{ rows: unknown[] }> };
+  try {
+    return { rows: (await client.query(text)).rows };
+  } catch (error) {
+    // The shape tx.execute throws (callers read the PostgreSQL code from its cause).
+    throw new DrizzleQueryError(text, [], error instanceof Error ? error : new Error(String(error)));
+  }
 }
 
 /**

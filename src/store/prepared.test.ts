@@ -1,10 +1,11 @@
-// Proves, on the backend this run targets, that executePrepared answers what tx.execute answers:
+// Proves, on the backend this run targets, that executePrepared answers (and fails) as tx.execute does:
 // every kind of value it binds reads back as itself (on PGlite they travel as SQL literals in an
 // EXECUTE, so quotes, backslashes and SQL in the text must stay data), a statement prepared in a
 // transaction that rolled back still runs afterwards, and one name never serves two texts.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { sql } from 'drizzle-orm';
+import { DrizzleQueryError } from 'drizzle-orm/errors';
 import { backend, openTestDatabase } from '../../test/support/db.js';
 import { executePrepared, statementName, type Database } from './db.js';
 
@@ -59,6 +60,12 @@ describe(`executePrepared on ${backend}`, () => {
     ).rejects.toThrow('roll back');
     const again = await database.transaction((tx) => executePrepared(tx, query));
     expect(docOf(again)).toEqual({ k: 'rolled back', n: 7 });
+  });
+
+  it('fails as tx.execute fails: a DrizzleQueryError whose cause carries PostgreSQL’s code', async () => {
+    const failing = database.transaction((tx) => executePrepared(tx, sql`select (1 / ${0}::int) as doc`));
+    await expect(failing).rejects.toBeInstanceOf(DrizzleQueryError);
+    await expect(failing).rejects.toSatisfy((error: unknown) => (error as { cause?: { code?: string } }).cause?.code === '22012'); // division_by_zero
   });
 
   it('names each text apart', () => {
