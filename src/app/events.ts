@@ -86,10 +86,11 @@ export async function ingestEvent(
   // write as the claim, when the program is known from an earlier event (programHints): PostgreSQL
   // runs it once the claim has taken its locks, one round trip fewer. Its parameters are guessed
   // from the hint, so it counts only if they are what the claim's answer makes them (applySubscriptionEvent).
-  const plan = runsAlone(tx) ? null : factsPlan(input, recordedAt);
+  const alone = runsAlone(tx);
+  const plan = alone ? null : factsPlan(input, recordedAt);
   const { sent, handedOver } = sendTogether(
     tx,
-    () => [claimEvent(tx, input, bodyHash, recordedAt, runsAlone(tx) ? null : locksOf(input)), plan ? loadSubscriptionEventFacts(tx, plan.programId, plan.query) : null] as const,
+    () => [claimEvent(tx, input, bodyHash, recordedAt, alone ? null : locksOf(input)), plan ? loadSubscriptionEventFacts(tx, plan.programId, plan.query) : null] as const,
   );
   const [claimSent, factsSent] = sent;
   // Read only: if the claim fails, this fails too, and the claim's error is the one thrown.
@@ -99,7 +100,7 @@ export async function ingestEvent(
   const { program } = claim;
   rememberProgram(input.program, program);
   // Both handed over before sendTogether returned: in that order, so the facts ran after the claim.
-  const early = plan && factsSent && handedOver === 2 ? { ...plan, facts: factsSent } : null;
+  const early: EarlyFacts | null = plan && factsSent && handedOver === 2 ? { ...plan, facts: factsSent } : null;
   const now = claim.frozenTime ?? recordedAt;
   const occurredAt = input.occurredAt ?? now;
   if (occurredAt.getTime() > now.getTime() + FUTURE_TOLERANCE_MS) {
@@ -188,8 +189,19 @@ function rememberProgram(slug: string, program: ProgramRow): void {
   programHints.set(slug, { id: program.id, holdDays: settingsOf(program).holdDays, testClock: program.testClockId !== null });
 }
 
+/** A facts statement to send with the claim, and for which program. */
+interface FactsPlan {
+  programId: string;
+  query: SubscriptionEventQuery;
+}
+
+/** A FactsPlan sent with the claim, and what it answered. */
+interface EarlyFacts extends FactsPlan {
+  facts: Promise<SubscriptionEventFacts>;
+}
+
 /** The facts statement to send with the claim: the program's id and hold as last seen, the event's instant if the program runs on no test clock. */
-function factsPlan(input: EventInput, recordedAt: Date): { programId: string; query: SubscriptionEventQuery } | null {
+function factsPlan(input: EventInput, recordedAt: Date): FactsPlan | null {
   if (input.type !== 'subscription.started' && input.type !== 'payment.succeeded') return null;
   const hint = programHints.get(input.program);
   if (!hint || hint.testClock) return null;
@@ -340,7 +352,7 @@ async function applySubscriptionEvent(
   at: number,
   recordedAt: Date,
   lockedAffiliates: Set<string>,
-  early: { programId: string; query: SubscriptionEventQuery; facts: Promise<SubscriptionEventFacts> } | null,
+  early: EarlyFacts | null,
 ): Promise<Outcome> {
   const settings = settingsOf(program);
   const customer = requireField(input.customer, 'customer', input.type);

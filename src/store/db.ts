@@ -157,21 +157,20 @@ export function sendTogether<T>(tx: Tx, send: () => T): { sent: T; handedOver: n
  * commits before this returns and the caller must run nothing after it in `tx` (the client refuses
  * a statement after it). A failed statement or COMMIT throws what tx.execute would (a
  * DrizzleQueryError whose cause is the driver's error), and nothing was committed. On PGlite
- * it only runs the statement (tx.execute, or executePreparedQuery for a built one), and the
- * transaction commits when its callback returns.
+ * it only runs the statement (executePreparedQuery), and the transaction commits when its
+ * callback returns.
  */
 export async function executeLast(tx: Tx, query: SQL | NamedQuery): Promise<void> {
   const internals = internalsOf(tx);
   const client = internals.session.client;
+  const built: NamedQuery = is(query, SQL) ? { ...internals.dialect.sqlToQuery(query), name: null } : query;
   // A nested transaction (a savepoint) does not end the one around it: its statement runs plainly.
   if (!(client instanceof PipelinedClient) || internals.nestedIndex !== 0) {
-    await (is(query, SQL) ? tx.execute(query) : executePreparedQuery(tx, query));
+    await executePreparedQuery(tx, built);
     return;
   }
-  const built = is(query, SQL) ? internals.dialect.sqlToQuery(query) : query;
-  const name = is(query, SQL) ? undefined : query.name;
   try {
-    await client.queryThenCommit({ text: built.sql, values: built.params, ...(name ? { name } : {}) });
+    await client.queryThenCommit({ text: built.sql, values: built.params, ...(built.name ? { name: built.name } : {}) });
   } catch (error) {
     // The shape tx.execute throws (callers read the PostgreSQL code from its cause).
     throw new DrizzleQueryError(built.sql, built.params, error instanceof Error ? error : new Error(String(error)));

@@ -119,7 +119,11 @@ function builtOf(tx: Tx, key: string, cached: boolean, build: (tx: Tx, slot: Slo
   return built;
 }
 
-/** The values of `built`'s parameters, in order: each through its column's encoder, as drizzle maps a value (null stays NULL). */
+/**
+ * The values of `built`'s parameters, in order: each through its column's encoder, as drizzle maps
+ * a value in a statement it builds (null stays NULL). drizzle's own `fillPlaceholders` would encode
+ * a null too, and write the JSON value null into a jsonb column.
+ */
 function fill(key: string, built: Built, values: Readonly<Record<string, unknown>>): unknown[] {
   return built.parameters.map(({ name, encoder }) => {
     const value = values[name];
