@@ -21,11 +21,11 @@ import { testClockRoutes } from './routes/test-clocks.js';
 import { programRoutes } from './routes/programs.js';
 import { affiliateRoutes } from './routes/affiliates.js';
 import { applicationRoutes } from './routes/applications.js';
-import { registerSessions } from './session.js';
+import { registerSessions, type RouteEntry } from './session.js';
 import { portalRoutes } from './routes/portal.js';
 import { consoleRoutes } from './routes/console.js';
 import { webRoutes } from './routes/web.js';
-import { trackingRoutes } from './routes/tracking.js';
+import { redirectRoutes, trackingRoutes } from './routes/tracking.js';
 import { demoRoutes } from './routes/demo.js';
 import { eventRoutes } from './routes/events.js';
 import { statementRoutes } from './routes/statements.js';
@@ -84,12 +84,12 @@ export async function buildServer(options: ServerOptions): Promise<Api> {
     p.instance = request.url.split('?')[0];
     return sendProblem(reply, p);
   });
-  app.setNotFoundHandler((request, reply) => {
-    if (request.url.startsWith('/api/')) {
-      return sendProblem(reply, problem(404, 'route_not_found', `No route ${request.method} ${request.url.split('?')[0]}.`));
-    }
-    return reply.code(404).type('text/html; charset=utf-8').send(notFoundPage());
-  });
+  // The click redirect is registered at the root, outside the API's scope below: it runs only the
+  // hooks above (body limit, x-request-id) and none of the API's (cookies, sessions, API keys,
+  // idempotency: five promises and two cookie passes per click, and it reads none of them).
+  // Fastify gives a scope's hooks to every route of the scope and of its children, whenever they
+  // are added, so a scope is the only way to keep a hook off a route.
+  redirectRoutes(app, context);
 
   await app.register(swagger, {
     openapi: {
@@ -108,39 +108,50 @@ export async function buildServer(options: ServerOptions): Promise<Api> {
   });
   await app.register(swaggerUi, { routePrefix: '/api/v1/docs', uiConfig: { docExpansion: 'list', deepLinking: true } });
 
-  // Sessions first: a valid session cookie sets request.principal, and auth.ts then skips the API key.
-  await registerSessions(app, context);
-  registerAuth(app, context.apiKeyCache);
-  registerIdempotency(app, context.database, context.clock);
-
-  app.get('/api/v1/openapi.json', { config: { public: true }, schema: { hide: true } }, async () => app.swagger());
-
+  // Every route but the redirect lives in this scope, with the API's hooks.
+  const routeCatalog: RouteEntry[] = [];
+  app.decorate('routeCatalog', routeCatalog);
   await app.register(async (scoped) => {
-    const typed = scoped.withTypeProvider<ZodTypeProvider>();
-    healthRoutes(typed, context);
-    testClockRoutes(typed, context);
-    programRoutes(typed, context);
-    affiliateRoutes(typed, context);
-    applicationRoutes(typed, context);
-    trackingRoutes(typed, context);
-    demoRoutes(typed, context);
-    eventRoutes(typed, context);
-    statementRoutes(typed, context);
-    portalRoutes(typed, context);
-    consoleRoutes(typed, context);
-    webRoutes(typed, { root: options.webRoot });
-    payoutRoutes(typed, context);
-    payoutAccountRoutes(typed, context);
-    mailboxRoutes(typed, context);
-    for (const plugin of options.plugins ?? []) await plugin(typed, context);
-  });
+    const api = scoped.withTypeProvider<ZodTypeProvider>();
+    // Sessions first: a valid session cookie sets request.principal, and auth.ts then skips the API key.
+    await registerSessions(api, context, routeCatalog);
+    registerAuth(api, context.apiKeyCache);
+    registerIdempotency(api, context.database, context.clock);
 
-  // Mail is written to the outbox inside each decision's transaction; after a request that may have
-  // committed one, kick delivery: the mail.deliver job when jobs run (src/jobs/mail.ts), else a
-  // pass in this process (coalesced either way; a no-op without SMTP).
-  app.addHook('onResponse', (request, reply, done) => {
-    if (context.mail && request.method !== 'GET' && reply.statusCode < 400) context.mail.kick();
-    done();
+    // Here, not at the root, so that an unknown /api/ route meets the API key check first, as a known one does.
+    api.setNotFoundHandler((request, reply) => {
+      if (request.url.startsWith('/api/')) {
+        return sendProblem(reply, problem(404, 'route_not_found', `No route ${request.method} ${request.url.split('?')[0]}.`));
+      }
+      return reply.code(404).type('text/html; charset=utf-8').send(notFoundPage());
+    });
+
+    api.get('/api/v1/openapi.json', { config: { public: true }, schema: { hide: true } }, async () => app.swagger());
+
+    healthRoutes(api, context);
+    testClockRoutes(api, context);
+    programRoutes(api, context);
+    affiliateRoutes(api, context);
+    applicationRoutes(api, context);
+    trackingRoutes(api, context);
+    demoRoutes(api, context);
+    eventRoutes(api, context);
+    statementRoutes(api, context);
+    portalRoutes(api, context);
+    consoleRoutes(api, context);
+    webRoutes(api, { root: options.webRoot });
+    payoutRoutes(api, context);
+    payoutAccountRoutes(api, context);
+    mailboxRoutes(api, context);
+    for (const plugin of options.plugins ?? []) await plugin(api, context);
+
+    // Mail is written to the outbox inside each decision's transaction; after a request that may
+    // have committed one, kick delivery: the mail.deliver job when jobs run (src/jobs/mail.ts),
+    // else a pass in this process (coalesced either way; a no-op without SMTP).
+    api.addHook('onResponse', (request, reply, done) => {
+      if (context.mail && request.method !== 'GET' && reply.statusCode < 400) context.mail.kick();
+      done();
+    });
   });
 
   app.addHook('onClose', async () => {

@@ -39,11 +39,10 @@ export interface RouteEntry {
   affiliate: boolean;
 }
 
-export async function registerSessions(app: Api, context: AppContext): Promise<void> {
+/** Registers cookies and sessions on `app` (the API's scope) and lists its routes in `catalog`. */
+export async function registerSessions(app: Api, context: AppContext, catalog: RouteEntry[]): Promise<void> {
   await app.register(cookie);
 
-  const catalog: RouteEntry[] = [];
-  app.decorate('routeCatalog', catalog);
   app.addHook('onRoute', (route) => {
     if (!route.url.startsWith('/api/') || route.url.startsWith('/api/v1/docs')) return;
     const config = (route.config ?? {}) as { public?: boolean; affiliate?: boolean };

@@ -2,6 +2,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { countRows, makeTestApp, TEST_PUBLIC_URL, type TestApp } from '../../../test/support/app.js';
 import { scenario, type Scenario } from '../../../test/support/scenario.js';
+import fastifyCookie from '@fastify/cookie';
 import { landingTarget } from './tracking.js';
 
 let t: TestApp;
@@ -63,7 +64,7 @@ describe('the redirect (R2.1, R2.3)', () => {
     expect(c.location).toBe(`https://merchant.example/start?utm=x&aff_click=${c.clickId}`);
     expect(c.cookie).toBe(`aff_click=${c.clickId}; Max-Age=${30 * 86400}; Path=/; HttpOnly; SameSite=Lax`);
     // The route writes the header itself; it is what reply.setCookie would have sent.
-    expect(c.cookie).toBe(t.app.serializeCookie('aff_click', c.clickId!, { maxAge: 30 * 86400, httpOnly: true, sameSite: 'lax', path: '/' }));
+    expect(c.cookie).toBe(fastifyCookie.serialize('aff_click', c.clickId!, { maxAge: 30 * 86400, httpOnly: true, sameSite: 'lax', path: '/' }));
     expect(await countRows(t.database, 'clicks')).toBe(before + 1);
   });
 
@@ -154,5 +155,17 @@ describe('the redirect (R2.1, R2.3)', () => {
       return tx.select({ id: clicks.id }).from(clicks).where(eq(clicks.affiliateId, a.id));
     });
     expect(new Set(stored.map((r) => r.id))).toEqual(new Set(ids));
+  });
+});
+
+describe('the redirect’s place in the server', () => {
+  it('runs only the body-limit and x-request-id hooks, none of the API’s (cookies, sessions, keys, idempotency)', () => {
+    // A hook is work on every click; server.ts keeps the redirect outside the API's scope.
+    const lines = t.app.printRoutes({ includeHooks: true, commonPrefix: false, method: 'GET' }).split('\n');
+    const at = lines.findIndex((line) => line.includes('r/:code (GET)'));
+    const hooks = lines.slice(at + 1, lines.findIndex((line, i) => i > at && !line.includes('•')));
+    expect(hooks.map((line) => line.replace(/^[│\s]*• /, ''))).toEqual(['(onRequest) ["anonymous()"]', '(onSend) ["anonymous()"]']);
+    const events = lines.findIndex((line) => line.includes('api/v1/session (GET)'));
+    expect(lines[events + 1]).toContain('fastifyCookieHandler()');
   });
 });

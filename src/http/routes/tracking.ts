@@ -92,7 +92,7 @@ export function landingTarget(landingUrl: string): LandingTarget {
 }
 
 export function trackingRoutes(app: Api, context: AppContext): void {
-  const { database, clock, publicUrl, linkCache, clickRecorder } = context;
+  const { database, clock, publicUrl, linkCache } = context;
 
   app.get(
     '/api/v1/affiliates/:id/links',
@@ -131,59 +131,6 @@ export function trackingRoutes(app: Api, context: AppContext): void {
     },
   );
 
-  /** Records one click (group-committed) and says whether it may credit a sale. */
-  async function recordClick(request: FastifyRequest, link: ResolvedLink): Promise<{ clickId: string; credited: boolean }> {
-    const automated = isAutomated(request);
-    const credited = !automated && link.approved;
-    const recordedAt = clock.now();
-    // A program on a test clock stamps clicks with its own time (api.md "Clocks").
-    const clickedAt = link.testClockId ? await database.transaction((tx) => programNow(tx, { testClockId: link.testClockId }, clock)) : recordedAt;
-    const clickId = newId('clk');
-    await clickRecorder.record({
-      id: clickId,
-      linkId: link.linkId,
-      programId: link.programId,
-      affiliateId: link.affiliateId,
-      clickedAt,
-      recordedAt,
-      isBot: automated,
-      credited,
-      // The address is kept only as a keyed hash: enough to spot click fraud, not to identify anyone.
-      ipHash: sha256(`${context.secretKey ?? ''}:${request.ip}`).slice(0, 32),
-      userAgent: request.headers['user-agent']?.slice(0, 500) ?? null,
-      referrer: (request.headers['referer'] ?? '').slice(0, 1000) || null,
-    });
-    return { clickId, credited };
-  }
-
-  app.get(
-    '/r/:code',
-    // A HEAD (link checkers, previews) must not record a click. The code is checked here, not by a
-    // schema: anything that is not a possible code is unknown, answered with the 404 page.
-    { exposeHeadRoute: false, config: { public: true }, schema: { hide: true } },
-    async (request: FastifyRequest<{ Params: { code: string } }>, reply: FastifyReply) => {
-      const code = request.params.code;
-      const link = /^[0-9a-z]{1,64}$/.test(code) ? await linkCache.resolve(code) : null;
-      reply.header('cache-control', 'no-store');
-      if (!link) return reply.code(404).type('text/html; charset=utf-8').send(unknownLinkPage());
-      if (link.kind === 'jv') {
-        // A JV link recruits affiliates: it leads to the portal's sign-up with the recruiter recorded (R6).
-        const signup = new URL(`${publicUrl}/signup`);
-        signup.searchParams.set('program', link.programSlug);
-        signup.searchParams.set('jv', link.code);
-        return reply.redirect(signup.toString(), 302);
-      }
-      const { clickId, credited } = await recordClick(request, link);
-      const target = landingTarget(link.landingUrl);
-      if (!credited) return reply.redirect(target.plain, 302);
-      // R2.3: the click id travels in the landing URL as well as the cookie. The cookie is the
-      // string @fastify/cookie would serialise (tracking.test.ts compares them), without its
-      // per-reply bookkeeping.
-      reply.header('set-cookie', `aff_click=${clickId}; Max-Age=${link.cookieDays * 86_400}; Path=/; HttpOnly; SameSite=Lax`);
-      return reply.redirect(target.withClick(clickId), 302);
-    },
-  );
-
   app.get(
     '/api/v1/track/click',
     {
@@ -203,13 +150,76 @@ export function trackingRoutes(app: Api, context: AppContext): void {
       if (!link || link.kind === 'jv' || (q.program && q.program !== link.programSlug)) {
         return sendProblem(reply, problem(404, 'link_not_found', 'No such affiliate link.'));
       }
-      const { clickId, credited } = await recordClick(request, link);
+      const { clickId, credited } = await recordClick(context, request, link);
       return { click_id: credited ? clickId : null };
     },
   );
 
   app.get(TRACKER_PATH, { config: { public: true }, schema: { hide: true } }, async (_request, reply) =>
     reply.type(TRACKER_CONTENT_TYPE).header('cache-control', 'public, max-age=300').header('access-control-allow-origin', '*').send(trackerSource()),
+  );
+}
+
+/** Records one click (group-committed) and says whether it may credit a sale. */
+async function recordClick(context: AppContext, request: FastifyRequest, link: ResolvedLink): Promise<{ clickId: string; credited: boolean }> {
+  const { database, clock, clickRecorder } = context;
+  const automated = isAutomated(request);
+  const credited = !automated && link.approved;
+  const recordedAt = clock.now();
+  // A program on a test clock stamps clicks with its own time (api.md "Clocks").
+  const clickedAt = link.testClockId ? await database.transaction((tx) => programNow(tx, { testClockId: link.testClockId }, clock)) : recordedAt;
+  const clickId = newId('clk');
+  await clickRecorder.record({
+    id: clickId,
+    linkId: link.linkId,
+    programId: link.programId,
+    affiliateId: link.affiliateId,
+    clickedAt,
+    recordedAt,
+    isBot: automated,
+    credited,
+    // The address is kept only as a keyed hash: enough to spot click fraud, not to identify anyone.
+    ipHash: sha256(`${context.secretKey ?? ''}:${request.ip}`).slice(0, 32),
+    userAgent: request.headers['user-agent']?.slice(0, 500) ?? null,
+    referrer: (request.headers['referer'] ?? '').slice(0, 1000) || null,
+  });
+  return { clickId, credited };
+}
+
+/**
+ * The click redirect `/r/{code}` (R2). The server registers it apart from the API, before the
+ * API's hooks (cookies, sessions, API keys, idempotency): it reads none of them, and a hook is
+ * work on every click (bench/redirect.ts).
+ */
+export function redirectRoutes(app: Api, context: AppContext): void {
+  const { publicUrl, linkCache } = context;
+
+  app.get(
+    '/r/:code',
+    // A HEAD (link checkers, previews) must not record a click. The code is checked here, not by a
+    // schema: anything that is not a possible code is unknown, answered with the 404 page.
+    { exposeHeadRoute: false, config: { public: true }, schema: { hide: true } },
+    async (request: FastifyRequest<{ Params: { code: string } }>, reply: FastifyReply) => {
+      const code = request.params.code;
+      const link = /^[0-9a-z]{1,64}$/.test(code) ? await linkCache.resolve(code) : null;
+      reply.header('cache-control', 'no-store');
+      if (!link) return reply.code(404).type('text/html; charset=utf-8').send(unknownLinkPage());
+      if (link.kind === 'jv') {
+        // A JV link recruits affiliates: it leads to the portal's sign-up with the recruiter recorded (R6).
+        const signup = new URL(`${publicUrl}/signup`);
+        signup.searchParams.set('program', link.programSlug);
+        signup.searchParams.set('jv', link.code);
+        return reply.redirect(signup.toString(), 302);
+      }
+      const { clickId, credited } = await recordClick(context, request, link);
+      const target = landingTarget(link.landingUrl);
+      if (!credited) return reply.redirect(target.plain, 302);
+      // R2.3: the click id travels in the landing URL as well as the cookie. The cookie is the
+      // string @fastify/cookie would serialise (tracking.test.ts compares them), without its
+      // per-reply bookkeeping.
+      reply.header('set-cookie', `aff_click=${clickId}; Max-Age=${link.cookieDays * 86_400}; Path=/; HttpOnly; SameSite=Lax`);
+      return reply.redirect(target.withClick(clickId), 302);
+    },
   );
 }
 
