@@ -1,9 +1,11 @@
 // Proves, on PostgreSQL, how many round trips a billing event's transaction takes: a payment of a
 // program seen before is two socket writes ([BEGIN, claim, facts], [write, COMMIT]), its facts
-// statement leaving with the claim; the first event of a program, a refund, and a program on a
+// statement leaving with the claim; the first event of a program and a program on a
 // test clock take three, as the facts wait for the claim's answer, and so does a payment whose
 // program changed its hold since: the facts that left early asked for the old tier window and are
-// asked again. The answers are the same either way (events.test.ts, events-answer.test.ts).
+// asked again. A refund takes four: its reads leave together after the claim, and the read of its
+// entries leaves with its writes. The answers are the same either way (events.test.ts,
+// events-answer.test.ts).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { backend } from '../../test/support/db.js';
 import { makeTestApp, type TestApp } from '../../test/support/app.js';
@@ -73,5 +75,16 @@ describe.skipIf(backend !== 'postgres')('round trips of an event on PostgreSQL',
     const commission = changed.body.commissions[0];
     expect([commission.earned_at, commission.due_at]).toEqual(['2027-01-01T00:00:00.000Z', '2027-03-02T00:00:00.000Z']); // 60 days
     expect(await writesOf(body(6))).toBe(2);
+  });
+
+  it('sends a refund’s reads together, and its entries’ read with its writes: four writes', async () => {
+    // [BEGIN, claim], [payment and lock, refunds before, commissions, entries],
+    // [refund and reversals, entries after them], [stored answer, COMMIT].
+    expect(await writesOf({ id: 'evt_trip_refund_1', type: 'payment.refunded', payment: { id: 'pay_trip_1', amount: 1000 } })).toBe(4);
+    expect(await writesOf({ id: 'evt_trip_refund_2', type: 'payment.disputed', payment: { id: 'pay_trip_1' } })).toBe(4);
+    // A refund of what is already refunded writes nothing: its answer renders from the reads.
+    expect(await writesOf({ id: 'evt_trip_refund_3', type: 'payment.refunded', payment: { id: 'pay_trip_1' } })).toBe(3);
+    // A redelivery: [BEGIN, claim], [the first delivery's answer], [COMMIT].
+    expect(await writesOf({ id: 'evt_trip_refund_3', type: 'payment.refunded', payment: { id: 'pay_trip_1' } })).toBe(3);
   });
 });

@@ -1,20 +1,23 @@
 // Billing events (api.md "Events"): idempotent by (program, event id) with a hash of the body,
 // stored in the same transaction as the commissions and ledger entries they cause (style §4).
 // The engine decides; this file loads the facts it needs and writes what it decided.
-import { and, eq, sql } from 'drizzle-orm';
+import { and, eq, getTableColumns, inArray, sql } from 'drizzle-orm';
 import { runsAlone, sendTogether, type Tx } from '../store/db.js';
 import { insertRows, runWrites, selectRows, updateRows, type Bound, type Slot } from '../store/shapes.js';
-import { events, payments, programs, refunds, subscriptions, testClocks } from '../store/schema.js';
+import { commissions, events, ledgerEntries, payments, programs, refunds, subscriptions, testClocks } from '../store/schema.js';
 import { newId, programIds } from '../store/ids.js';
 import {
   bindingFrom,
   commissionsForPayment,
   decideAttribution,
   reversalsForRefund,
+  type Commission,
   type CreditSource,
   type Interval,
+  type LedgerEntry,
   type NoCommissionReason,
   type PaymentFact,
+  type RefundFact,
   type SubscriptionFact,
 } from '../domain/index.js';
 import type { Clock } from './clock.js';
@@ -22,10 +25,8 @@ import { AppError, conflict, invalid, notFound } from './errors.js';
 import {
   linkOfSource,
   loadAffiliateBook,
-  loadRefunds,
   loadSubscriptionEventFacts,
   lockAffiliateBook,
-  lockSubscriptionOnly,
   readSubscription,
   toSubscriptionFact,
   type AffiliateBook,
@@ -33,7 +34,8 @@ import {
   type SubscriptionEventQuery,
   type SubscriptionRow,
 } from './facts.js';
-import { commissionsOfPayments, entriesOf, ledgerInserts } from './ledger-store.js';
+import { ledgerInserts } from './ledger-store.js';
+import { toCommission, toEntry } from '../store/ledger-rows.js';
 import { settingsOf, type ProgramRow } from './programs.js';
 import type { KnownLedger } from './statements.js';
 
@@ -114,7 +116,14 @@ export async function ingestEvent(
     ]);
   }
   if (!claim.claimed) {
-    const first = (await tx.select().from(events).where(and(eq(events.programId, program.id), eq(events.externalId, input.id))))[0];
+    const first = (
+      await selectRows<typeof events.$inferSelect>(
+        tx,
+        'event by id',
+        (t, slot) => t.select().from(events).where(and(eq(events.programId, slot('programId')), eq(events.externalId, slot('eventId')))),
+        { programId: program.id, eventId: input.id },
+      )
+    )[0];
     if (!first) throw new AppError('conflict', 'event_in_flight', 'This event is being processed; retry shortly.');
     if (first.bodyHash !== bodyHash) {
       throw invalid('event_id_reused', `Event ${input.id} was already received with a different body; an event id names one event.`, [
@@ -522,28 +531,26 @@ function subscriptionWrite(programId: string, stored: SubscriptionRow | null, fa
 /** R4.3: a refund or chargeback reverses the payment's commissions (direct and JV) in proportion. */
 async function applyRefund(tx: Tx, program: ProgramRow, input: EventInput, at: number, recordedAt: Date): Promise<Outcome> {
   const paymentRef = requireField(input.payment, 'payment', input.type);
-  const row = (await tx.select().from(payments).where(and(eq(payments.programId, program.id), eq(payments.externalId, paymentRef.id))))[0];
+  const facts = await loadRefundFacts(tx, program.id, paymentRef.id);
+  const row = facts.payment;
   // api.md: a refund or dispute of a payment never seen answers 200 with no commissions.
   if (!row) return { commissionIds: [], reasons: [], writes: [] };
-  await lockSubscriptionOnly(tx, program.id, row.subscriptionId);
   if (paymentRef.amount !== undefined && paymentRef.amount > row.amount) {
     throw invalid('refund_exceeds_payment', `A refund of ${paymentRef.amount} exceeds payment ${row.externalId} of ${row.amount}.`, [
       { field: 'payment.amount', message: `at most ${row.amount}` },
     ]);
   }
-  const previous = (await loadRefunds(tx, program.id, [row.externalId])).get(row.externalId) ?? [];
-  const refundedSoFar = previous.reduce((sum, r) => sum + r.amountMinor, 0);
+  const refundedSoFar = facts.refunds.reduce((sum, r) => sum + r.amountMinor, 0);
   const remaining = row.amount - refundedSoFar;
   const requested = input.type === 'payment.refunded' && paymentRef.amount !== undefined ? paymentRef.amount : remaining;
   const amount = Math.min(requested, remaining);
-  const affected = await commissionsOfPayments(tx, program.id, [row.externalId]);
+  const affected = facts.commissions;
   const commissionIds = affected.map((c) => c.id);
-  const entries = await entriesOf(tx, commissionIds);
   // Already fully refunded: nothing more to take back (and the entries just read are the ledger's, in its order).
-  if (amount <= 0) return { commissionIds, known: { commissions: affected, entries }, reasons: [], writes: [] };
+  if (amount <= 0) return { commissionIds, known: { commissions: affected, entries: facts.entries }, reasons: [], writes: [] };
   const reversals = reversalsForRefund({
     commissions: affected,
-    entries,
+    entries: facts.entries,
     paymentAmountMinor: row.amount,
     cumulativeRefundedMinor: refundedSoFar + amount,
     at,
@@ -561,13 +568,119 @@ async function applyRefund(tx: Tx, program: ProgramRow, input: EventInput, at: n
       createdAt: recordedAt,
     },
   ]);
-  // The answer reads the commissions back after the writes: the ledger orders entries that share
-  // an instant by when they were recorded and their id, which only the database knows for the old ones.
+  // The answer reads the entries back after the writes: the ledger orders entries that share an
+  // instant by when they were recorded and their id, which only the database knows for the old
+  // ones. A refund writes no commission row, so the commissions read before still hold. The read
+  // leaves with the writes and runs after them.
+  const writes = [refund, ...ledgerInserts(program, [], reversals, recordedAt)];
+  const values = { programId: program.id, paymentId: row.externalId };
+  const { sent } = sendTogether(tx, () => [runWrites(tx, writes), runsAlone(tx) ? null : paymentEntries(tx, values)] as const);
+  sent[1]?.catch(() => undefined); // if the writes fail, so does this read, and the writes' error is the one thrown
+  await sent[0];
+  const entries = await (sent[1] ?? paymentEntries(tx, values));
+  return { commissionIds, known: { commissions: affected, entries }, reasons: [], writes: [] };
+}
+
+/** What a refund reads: its payment, the refunds before it, and the payment's commissions and entries. */
+interface RefundFacts {
+  payment: typeof payments.$inferSelect | null;
+  refunds: RefundFact[];
+  commissions: Commission[];
+  entries: LedgerEntry[];
+}
+
+/**
+ * A refund's facts, in one round trip on PostgreSQL. The first statement reads the payment and
+ * takes its subscription's lock (lockSubscriptionOnly's key, as the claim takes it for the other
+ * events of the subscription). The reads after it leave in the same write but run after it, each
+ * as of its own start (READ COMMITTED), so they see every event of the subscription committed
+ * before the lock was granted, as reads sent after waiting for it would.
+ */
+async function loadRefundFacts(tx: Tx, programId: string, paymentId: string): Promise<RefundFacts> {
+  const values = { programId, paymentId };
+  const alone = runsAlone(tx);
+  const reads = [
+    () =>
+      selectRows<typeof payments.$inferSelect>(tx, alone ? 'refund: payment' : 'refund: payment, locked', (t, slot) =>
+        t
+          .select(
+            alone
+              ? getTableColumns(payments)
+              : { ...getTableColumns(payments), locked: sql`pg_advisory_xact_lock(hashtextextended('sub:' || ${payments.programId} || ':' || ${payments.subscriptionId}, 0))` },
+          )
+          .from(payments)
+          .where(and(eq(payments.programId, slot('programId')), eq(payments.externalId, slot('paymentId')))),
+      values),
+    () =>
+      selectRows<{ amount: number; at: Date }>(
+        tx,
+        'refund: refunds before',
+        (t, slot) =>
+          t
+            .select({ amount: refunds.amount, at: refunds.at })
+            .from(refunds)
+            .where(and(eq(refunds.programId, slot('programId')), eq(refunds.paymentId, slot('paymentId'))))
+            .orderBy(refunds.at, refunds.createdAt),
+        values,
+      ),
+    () =>
+      selectRows<typeof commissions.$inferSelect>(
+        tx,
+        'refund: commissions',
+        (t, slot) =>
+          t
+            .select()
+            .from(commissions)
+            .where(and(eq(commissions.programId, slot('programId')), eq(commissions.paymentId, slot('paymentId'))))
+            .orderBy(commissions.createdAt, commissions.id),
+        values,
+      ),
+    () => paymentEntries(tx, values),
+  ] as const;
+  // PGlite runs one transaction at a time and takes no lock: there the reads run one by one.
+  const [payment, before, rows, entries] = alone
+    ? [await reads[0](), await reads[1](), await reads[2](), await reads[3]()]
+    : await together(tx, reads);
   return {
-    commissionIds,
-    reasons: [],
-    writes: [refund, ...ledgerInserts(program, [], reversals, recordedAt)],
+    payment: payment[0] ?? null,
+    refunds: before.map((r) => ({ amountMinor: r.amount, at: r.at.getTime() })),
+    commissions: rows.map(toCommission),
+    entries,
   };
+}
+
+/**
+ * Sends four statements together (sendTogether) and answers their results. If the first fails,
+ * the ones after it fail too (the transaction is aborted), and the first one's error is thrown.
+ */
+async function together<A, B, C, D>(tx: Tx, reads: readonly [() => Promise<A>, () => Promise<B>, () => Promise<C>, () => Promise<D>]): Promise<[A, B, C, D]> {
+  const { sent } = sendTogether(tx, () => [reads[0](), reads[1](), reads[2](), reads[3]()] as const);
+  for (const later of sent.slice(1)) later.catch(() => undefined);
+  const first = await sent[0];
+  return [first, await sent[1], await sent[2], await sent[3]];
+}
+
+/** A payment's ledger entries, in the ledger's order (entriesOf's), by program and payment id. */
+function paymentEntries(tx: Tx, values: { programId: string; paymentId: string }): Promise<LedgerEntry[]> {
+  return selectRows<typeof ledgerEntries.$inferSelect>(
+    tx,
+    'refund: entries of the payment',
+    (t, slot) =>
+      t
+        .select()
+        .from(ledgerEntries)
+        .where(
+          inArray(
+            ledgerEntries.commissionId,
+            t
+              .select({ id: commissions.id })
+              .from(commissions)
+              .where(and(eq(commissions.programId, slot('programId')), eq(commissions.paymentId, slot('paymentId')))),
+          ),
+        )
+        .orderBy(ledgerEntries.at, ledgerEntries.createdAt, ledgerEntries.id),
+    values,
+  ).then((rows) => rows.map(toEntry));
 }
 
 async function applyCancel(tx: Tx, program: ProgramRow, input: EventInput, occurredAt: Date): Promise<Outcome> {

@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import Stripe from 'stripe';
 import { countRows, makeTestApp, TEST_STRIPE_SECRET, type TestApp, type TestAppOptions } from '../../../test/support/app.js';
 import { scenario, type Scenario } from '../../../test/support/scenario.js';
+import { backend } from '../../../test/support/db.js';
 import { event as stripeEvent, legacyInvoice } from '../../integrations/stripe/fixtures.js';
 
 let t: TestApp;
@@ -268,6 +269,34 @@ describe('idempotency (style §4)', () => {
     const ids = new Set(bodies.map((b) => b.commissions[0].id));
     expect(ids.size).toBe(1);
     expect(await s.commissions(a.id)).toHaveLength(1);
+  });
+
+  // R4.3 on PostgreSQL: a refund's reads leave with the statement that takes its subscription's
+  // lock and run after it, so they see what was committed while it waited.
+  it.skipIf(backend !== 'postgres')('a refund reads the refunds committed while it waited for its subscription’s lock', async () => {
+    const a = await s.affiliate('refundwait');
+    await s.pay({ id: 'pay_wait', sub: 'sub_wait', customer: 'cus_wait', amount: 10000, code: a.code });
+    const [paid] = await s.commissions(a.id);
+    const programId = (await t.call('GET', '/api/v1/programs/kartra')).json().id as string;
+    const key = `sub:${programId}:sub_wait`;
+    const holder = await t.database.pool!.connect();
+    try {
+      await holder.query('select pg_advisory_lock(hashtextextended($1, 0))', [key]);
+      let settled = false;
+      const pending = t.call('POST', '/api/v1/events', { id: 'evt_wait', type: 'payment.refunded', program: 'kartra', payment: { id: 'pay_wait', amount: 3000 } });
+      void pending.finally(() => (settled = true));
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      expect(settled).toBe(false); // it waits for the lock
+      // Another refund of 3,000 commits meanwhile (its row only; its reversal does not matter here).
+      await holder.query(`insert into refunds (id, program_id, payment_id, kind, amount, at, created_at) values ('rfd_meanwhile', $1, 'pay_wait', 'refund', 3000, now(), now())`, [programId]);
+      await holder.query('select pg_advisory_unlock(hashtextextended($1, 0))', [key]);
+      const res = await pending;
+      expect(res.statusCode, res.body).toBe(201);
+      // 6,000 of 10,000 refunded in all: it takes back 60% of the commission, not 30%.
+      expect(res.json().commissions[0].reversed_amount).toBe((paid.amount * 6) / 10);
+    } finally {
+      holder.release();
+    }
   });
 
   it('refuses the same id with another body (422) and a second event for a recorded payment (409)', async () => {

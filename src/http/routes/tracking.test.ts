@@ -2,7 +2,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { countRows, makeTestApp, TEST_PUBLIC_URL, type TestApp } from '../../../test/support/app.js';
 import { scenario, type Scenario } from '../../../test/support/scenario.js';
-import fastifyCookie from '@fastify/cookie';
+import { fastifyCookie } from '@fastify/cookie';
 import { landingTarget } from './tracking.js';
 
 let t: TestApp;
