@@ -2,7 +2,7 @@
 // stored in the same transaction as the commissions and ledger entries they cause (style §4).
 // The engine decides; this file loads the facts it needs and writes what it decided.
 import { and, eq, getTableColumns, inArray, sql } from 'drizzle-orm';
-import { runsAlone, sendTogether, type Tx } from '../store/db.js';
+import { executeLast, runsAlone, sendTogether, statementName, type Tx } from '../store/db.js';
 import { insertRows, runWrites, selectRows, updateRows, type Bound, type Slot } from '../store/shapes.js';
 import { commissions, events, ledgerEntries, payments, programs, refunds, subscriptions, testClocks } from '../store/schema.js';
 import { newId, programIds } from '../store/ids.js';
@@ -116,16 +116,12 @@ export async function ingestEvent(
     ]);
   }
   if (!claim.claimed) {
-    const first = (
-      await selectRows<typeof events.$inferSelect>(
-        tx,
-        'event by id',
-        (t, slot) => t.select().from(events).where(and(eq(events.programId, slot('programId')), eq(events.externalId, slot('eventId')))),
-        { programId: program.id, eventId: input.id },
-      )
-    )[0];
+    // A redelivery claimed nothing and took no lock: the read of the first delivery's answer is the
+    // transaction's last statement, and leaves with its COMMIT.
+    const { rows } = await executeLast(tx, { sql: FIRST_DELIVERY, params: [program.id, input.id], name: statementName(FIRST_DELIVERY) });
+    const first = rows[0] as { body_hash: string; response: unknown } | undefined;
     if (!first) throw new AppError('conflict', 'event_in_flight', 'This event is being processed; retry shortly.');
-    if (first.bodyHash !== bodyHash) {
+    if (first.body_hash !== bodyHash) {
       throw invalid('event_id_reused', `Event ${input.id} was already received with a different body; an event id names one event.`, [
         { field: 'id', message: 'already used for a different event' },
       ]);
@@ -170,6 +166,9 @@ export async function ingestEvent(
   await runWrites(tx, writes, { commits: true });
   return result;
 }
+
+/** The first delivery of an event id: its body's hash and its stored answer. */
+const FIRST_DELIVERY = 'select body_hash, response from events where program_id = $1 and external_id = $2';
 
 /** The locks an event takes with its claim (none on PGlite, whose transactions run one at a time). */
 interface ClaimLocks {

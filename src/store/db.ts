@@ -158,19 +158,16 @@ export function sendTogether<T>(tx: Tx, send: () => T): { sent: T; handedOver: n
  * a statement after it). A failed statement or COMMIT throws what tx.execute would (a
  * DrizzleQueryError whose cause is the driver's error), and nothing was committed. On PGlite
  * it only runs the statement (executePreparedQuery), and the transaction commits when its
- * callback returns.
+ * callback returns. Answers the statement's rows, as the driver parsed them (not drizzle-mapped).
  */
-export async function executeLast(tx: Tx, query: SQL | NamedQuery): Promise<void> {
+export async function executeLast(tx: Tx, query: SQL | NamedQuery): Promise<{ rows: unknown[] }> {
   const internals = internalsOf(tx);
   const client = internals.session.client;
   const built: NamedQuery = is(query, SQL) ? { ...internals.dialect.sqlToQuery(query), name: null } : query;
   // A nested transaction (a savepoint) does not end the one around it: its statement runs plainly.
-  if (!(client instanceof PipelinedClient) || internals.nestedIndex !== 0) {
-    await executePreparedQuery(tx, built);
-    return;
-  }
+  if (!(client instanceof PipelinedClient) || internals.nestedIndex !== 0) return executePreparedQuery(tx, built);
   try {
-    await client.queryThenCommit({ text: built.sql, values: built.params, ...(built.name ? { name: built.name } : {}) });
+    return { rows: (await client.queryThenCommit({ text: built.sql, values: built.params, ...(built.name ? { name: built.name } : {}) })).rows };
   } catch (error) {
     // The shape tx.execute throws (callers read the PostgreSQL code from its cause).
     throw new DrizzleQueryError(built.sql, built.params, error instanceof Error ? error : new Error(String(error)));
