@@ -11,7 +11,7 @@
 // supports. The only difference we handle is multi-statement SQL, see `pgliteRunner`.
 import PgBoss from 'pg-boss';
 import type pg from 'pg';
-import type { PGlite } from '@electric-sql/pglite';
+import type { ParserOptions, PGlite } from '@electric-sql/pglite';
 import type { Logger } from 'pino';
 import type { Database } from '../store/db.js';
 
@@ -36,7 +36,7 @@ export interface BossConnection extends PgBoss.Db {
 }
 
 export function bossConnection(database: Database): BossConnection {
-  const run = database.kind === 'pglite' ? pgliteRunner(required(database.pglite, 'pglite')) : postgresRunner(required(database.pool, 'pool'));
+  const run = database.kind === 'pglite' ? pgliteRunner(required(database.pglite, 'pglite'), required(database.pgliteBuiltInParsers, 'pgliteBuiltInParsers')) : postgresRunner(required(database.pool, 'pool'));
   const inFlight = new Set<Promise<Rows>>();
   let closed = false;
   return {
@@ -70,12 +70,14 @@ function required<T>(value: T | undefined, name: string): T {
  * only the simple protocol (`exec`) runs. It runs inside a PGlite transaction so that a statement
  * failing half-way is rolled back before anyone else gets the single connection; otherwise the
  * next transaction of ours would start inside pg-boss's aborted one. pg-boss's own COMMIT ends
- * that transaction early and PGlite's closing COMMIT is then a harmless no-op.
+ * that transaction early and PGlite's closing COMMIT is then a harmless no-op. pg-boss reads its
+ * timestamps as Date objects (node-postgres's way), so it gets PGlite's built-in parsers back:
+ * our client reads them as text (db.ts, readTextTypesAsText).
  */
-function pgliteRunner(client: PGlite): Runner {
+function pgliteRunner(client: PGlite, parsers: ParserOptions): Runner {
   return async (text, values) => {
-    if (values && values.length > 0) return { rows: (await client.query(text, values)).rows };
-    const results = await client.transaction((tx) => tx.exec(text));
+    if (values && values.length > 0) return { rows: (await client.query(text, values, { parsers })).rows };
+    const results = await client.transaction((tx) => tx.exec(text, { parsers }));
     return { rows: results.at(-1)?.rows ?? [] };
   };
 }

@@ -1,7 +1,7 @@
 // Proves the store on the backend this run targets (PGlite, or PostgreSQL with DATABASE_URL):
 // migrations are safe to re-run, constraints hold, and transactions roll back whole.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { eq } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { eq, sql } from 'drizzle-orm';
 import { backend, openTestDatabase } from '../../test/support/db.js';
 import type { Database } from './db.js';
 import { affiliates, applications, programs } from './schema.js';
@@ -61,5 +61,39 @@ describe(`store on ${backend}`, () => {
     const row = (await database.transaction((tx) => tx.select().from(programs).where(eq(programs.id, 'prog_k'))))[0]!;
     expect(row.createdAt.toISOString()).toBe('2027-01-01T00:00:00.000Z');
     expect(row.jvRateBps).toBe(1000);
+  });
+});
+
+describe.skipIf(backend !== 'pglite')('drizzle on PGlite', () => {
+  const text = `select timestamptz '2027-01-02 03:04:05.678+00' as tz, timestamp '2027-01-02 03:04:05' as ts, date '2027-01-02' as d,
+    interval '1 day 2 hours' as i, array[timestamptz '2027-01-02 03:04:05+00'] as tzs, array[1.5, 2]::numeric[] as ns, 7 as n, 'x' as t`;
+  const identity = (value: string) => value;
+  const drizzleParsers = Object.fromEntries([1114, 1184, 1186, 1082, 1231, 1115, 1185, 1187, 1182].map((oid) => [oid, identity]));
+
+  it('hands PGlite no parsers (each costs a merge of its 318), and reads the same rows as with drizzle’s', async () => {
+    const client = database.pglite!;
+    const query = vi.spyOn(client, 'query');
+    try {
+      const viaDrizzle = await database.db.execute(sql.raw(text));
+      expect(query).toHaveBeenCalledTimes(1);
+      expect(query.mock.calls[0]![2]).not.toHaveProperty('parsers');
+      const withDrizzleParsers = (await client.query(text, [], { parsers: drizzleParsers })).rows;
+      expect(viaDrizzle.rows).toEqual(withDrizzleParsers);
+      expect(viaDrizzle.rows[0]).toMatchObject({ tz: '2027-01-02 03:04:05.678+00', i: '1 day 02:00:00', d: '2027-01-02', n: 7, t: 'x' });
+    } finally {
+      query.mockRestore();
+    }
+    // drizzle maps its columns from that text as before: an instant reads back as the Date written.
+    await database.transaction((tx) => tx.insert(programs).values(program('prg_parsers', 'parsers')));
+    const [row] = await database.transaction((tx) => tx.select({ createdAt: programs.createdAt }).from(programs).where(eq(programs.slug, 'parsers')));
+    expect(row!.createdAt).toEqual(at);
+  });
+
+  it('gives pg-boss PGlite’s built-in parsers (Date objects), which the client no longer applies by default', async () => {
+    const client = database.pglite!;
+    expect((await client.query<{ tz: unknown }>(text)).rows[0]!.tz).toBe('2027-01-02 03:04:05.678+00');
+    const builtIn = (await client.query<{ tz: unknown; d: unknown }>(text, [], { parsers: database.pgliteBuiltInParsers! })).rows[0]!;
+    expect(builtIn.tz).toEqual(new Date('2027-01-02T03:04:05.678Z'));
+    expect(builtIn.d).toBeInstanceOf(Date);
   });
 });

@@ -3,7 +3,7 @@
 import { createHash } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { PGlite } from '@electric-sql/pglite';
+import { PGlite, types, type ParserOptions, type QueryOptions, type Transaction } from '@electric-sql/pglite';
 import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
 import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
 import { drizzle as drizzlePg } from 'drizzle-orm/node-postgres';
@@ -34,8 +34,13 @@ export interface Database {
   ping(): Promise<void>;
   migrate(): Promise<void>;
   close(): Promise<void>;
-  /** PGlite only: the underlying client (tests dump and load data directories through it). */
+  /**
+   * PGlite only: the underlying client (tests dump and load data directories through it). It reads
+   * dates, timestamps and intervals as text, as drizzle's PGlite driver does (readTextTypesAsText).
+   */
   readonly pglite?: PGlite;
+  /** PGlite only: the parsers PGlite reads those types with by default (Date objects), for a caller that wants them (pg-boss). */
+  readonly pgliteBuiltInParsers?: ParserOptions;
   /** PostgreSQL only: the connection pool (pg-boss shares it). */
   readonly pool?: pg.Pool;
 }
@@ -107,10 +112,10 @@ export function executePreparedQuery(tx: Tx, query: NamedQuery): Promise<{ rows:
 }
 
 /**
- * Runs the EXECUTE on PGlite's transaction itself, not through drizzle: drizzle hands PGlite its own
- * type parsers with every query (to keep timestamps as text), and a query given parsers cost PGlite
- * twice as much (61 → 122 µs for a trivial one, measured in isolation). These statements answer
- * JSON documents or nothing, which PGlite's own parsers read as drizzle's would.
+ * Runs the EXECUTE on PGlite's transaction itself, not through drizzle: these statements answer
+ * JSON documents or nothing, so drizzle's row mapping has nothing to do. (drizzle used to hand
+ * PGlite its type parsers with every query, which doubled PGlite's cost of a query; it no longer
+ * reaches PGlite: withoutDrizzleParsers.)
  */
 async function pgliteExecute(tx: Tx, name: string, query: NamedQuery): Promise<{ rows: unknown[] }> {
   const text = await pgliteExecuteText(tx, name, query);
@@ -233,7 +238,8 @@ async function openPglite(dataDir: string | undefined, loadDataDir: Blob | undef
     ...(dataDir ? { dataDir } : {}),
     ...(loadDataDir ? { loadDataDir } : {}),
   });
-  const db = drizzlePglite(client, { schema }) as unknown as Db;
+  const builtInParsers = readTextTypesAsText(client);
+  const db = drizzlePglite(withoutDrizzleParsers(client), { schema }) as unknown as Db;
   // PGlite is single-connection: serialise transactions so that a second one never interleaves
   // its statements into an open one (PGlite would otherwise run them inside it).
   let tail: Promise<unknown> = Promise.resolve();
@@ -252,6 +258,7 @@ async function openPglite(dataDir: string | undefined, loadDataDir: Blob | undef
     kind: 'pglite',
     db,
     pglite: client,
+    pgliteBuiltInParsers: builtInParsers,
     transaction,
     ping: async () => {
       await client.query('select 1');
@@ -259,4 +266,62 @@ async function openPglite(dataDir: string | undefined, loadDataDir: Blob | undef
     migrate: () => migratePglite(db as never, { migrationsFolder }),
     close: () => client.close(),
   };
+}
+
+/**
+ * The types drizzle's PGlite driver reads as text and maps itself: timestamp, timestamptz,
+ * interval, date, and numeric[], timestamp[], timestamptz[], interval[], date[] (drizzle-orm
+ * 0.45, pglite/session.js). It hands PGlite parsers for them with every query, and a query given
+ * parsers costs PGlite about twice as much: it merges them into its own 318 each time (`select 1`
+ * 85–105 µs without, 197–201 µs with, on one machine; bench/README.md).
+ */
+const DRIZZLE_TEXT_TYPES: readonly number[] = [types.TIMESTAMP, types.TIMESTAMPTZ, types.INTERVAL, types.DATE, 1231, 1115, 1185, 1187, 1182];
+
+/**
+ * Makes `client` read DRIZZLE_TEXT_TYPES as text by default, as drizzle's parsers would, and
+ * answers the parsers it read them with before.
+ */
+function readTextTypesAsText(client: PGlite): ParserOptions {
+  const builtIn: ParserOptions = {};
+  for (const oid of DRIZZLE_TEXT_TYPES) {
+    const parser = client.parsers[oid];
+    if (parser) builtIn[oid] = parser;
+    client.parsers[oid] = (value: string) => value;
+  }
+  return builtIn;
+}
+
+/** True when `parsers` is drizzle's set: text for exactly DRIZZLE_TEXT_TYPES. */
+function isDrizzleParsers(parsers: ParserOptions): boolean {
+  const keys = Object.keys(parsers);
+  return keys.length === DRIZZLE_TEXT_TYPES.length && DRIZZLE_TEXT_TYPES.every((oid) => parsers[oid]?.('x') === 'x');
+}
+
+/** `options` without drizzle's parsers, which the client (readTextTypesAsText) already applies. */
+function leanOptions(options: QueryOptions | undefined): QueryOptions | undefined {
+  if (!options?.parsers || !isDrizzleParsers(options.parsers)) return options;
+  const { parsers: _dropped, ...rest } = options;
+  return rest;
+}
+
+/**
+ * `client` as drizzle sees it: its queries, and those of its transactions, go without drizzle's
+ * parsers (the rows are the same: the client reads those types as text already). Anything else
+ * is the client's own.
+ */
+function withoutDrizzleParsers(client: PGlite): PGlite {
+  const leanQuery =
+    <T extends { query: PGlite['query'] }>(target: T) =>
+    (text: string, params?: unknown[], options?: QueryOptions) =>
+      target.query(text, params, leanOptions(options));
+  const leanTransaction = (tx: Transaction): Transaction =>
+    new Proxy(tx, { get: (target, property) => (property === 'query' ? leanQuery(target) : Reflect.get(target, property, target)) });
+  return new Proxy(client, {
+    get(target, property) {
+      if (property === 'query') return leanQuery(target);
+      if (property === 'transaction') return <T>(work: (tx: Transaction) => Promise<T>) => target.transaction((tx) => work(leanTransaction(tx)));
+      const value: unknown = Reflect.get(target, property, target);
+      return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
+    },
+  });
 }
