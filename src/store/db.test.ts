@@ -3,7 +3,8 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { eq, sql } from 'drizzle-orm';
 import { backend, openTestDatabase } from '../../test/support/db.js';
-import type { Database } from './db.js';
+import fc from 'fast-check';
+import { sqlLiteral, statementName, type Database } from './db.js';
 import { affiliates, applications, programs } from './schema.js';
 import { DEFAULT_PLAN } from '../domain/index.js';
 
@@ -74,7 +75,7 @@ describe.skipIf(backend !== 'pglite')('drizzle on PGlite', () => {
     const client = database.pglite!;
     const query = vi.spyOn(client, 'query');
     try {
-      const viaDrizzle = await database.db.execute(sql.raw(text));
+      const viaDrizzle = (await database.db.execute(sql.raw(text))) as { rows: unknown[] };
       expect(query).toHaveBeenCalledTimes(1);
       expect(query.mock.calls[0]![2]).not.toHaveProperty('parsers');
       const withDrizzleParsers = (await client.query(text, [], { parsers: drizzleParsers })).rows;
@@ -87,6 +88,37 @@ describe.skipIf(backend !== 'pglite')('drizzle on PGlite', () => {
     await database.transaction((tx) => tx.insert(programs).values(program('prg_parsers', 'parsers')));
     const [row] = await database.transaction((tx) => tx.select({ createdAt: programs.createdAt }).from(programs).where(eq(programs.slug, 'parsers')));
     expect(row!.createdAt).toEqual(at);
+  });
+
+  it('runs an EXECUTE of a prepared statement through the simple protocol, and no value’s literal escapes it', async () => {
+    const client = database.pglite!;
+    const name = statementName('select $1::text as v, $2::text[] as vs');
+    await client.exec(`prepare ${name}(text, text[]) as select $1::text as v, $2::text[] as vs`);
+    const exec = vi.spyOn(client, 'exec');
+    const query = vi.spyOn(client, 'query');
+    try {
+      const hostile = fc.oneof(
+        fc.string({ unit: 'grapheme' }),
+        fc.constantFrom("'", "\\'", "'; drop table programs; --", "\\", "E'", "$$", "');select 1;--", '\\x27', "''''"),
+      );
+      await fc.assert(
+        fc.asyncProperty(hostile, fc.array(hostile, { maxLength: 3 }), async (value, values) => {
+          fc.pre(!value.includes('\0') && values.every((v) => !v.includes('\0')));
+          exec.mockClear();
+          const text = `execute ${name}(${sqlLiteral(value)}, ${values.length === 0 ? "'{}'::text[]" : sqlLiteral(values)})`;
+          const result = (await database.db.execute(sql.raw(text))) as { rows: Array<{ v: unknown; vs: unknown }> };
+          expect(exec).toHaveBeenCalledTimes(1);
+          expect(result.rows).toEqual([{ v: value, vs: values }]);
+        }),
+        { numRuns: 200 },
+      );
+      expect(query).not.toHaveBeenCalled();
+      // The hostile values were data: the table they name is still there.
+      await expect(database.transaction((tx) => tx.select({ n: sql<number>`count(*)::int` }).from(programs))).resolves.toHaveLength(1);
+    } finally {
+      exec.mockRestore();
+      query.mockRestore();
+    }
   });
 
   it('gives pg-boss PGlite’s built-in parsers (Date objects), which the client no longer applies by default', async () => {
