@@ -276,13 +276,14 @@ async function openPglite(dataDir: string | undefined, loadDataDir: Blob | undef
  * interval, date, and numeric[], timestamp[], timestamptz[], interval[], date[] (drizzle-orm
  * 0.45, pglite/session.js). It hands PGlite parsers for them with every query, and a query given
  * parsers costs PGlite about twice as much: it merges them into its own 318 each time (`select 1`
- * 85–105 µs without, 197–201 µs with, on one machine; bench/README.md).
+ * 85–105 µs without, 197–201 µs with, measured in isolation on one machine).
  */
 const DRIZZLE_TEXT_TYPES: readonly number[] = [types.TIMESTAMP, types.TIMESTAMPTZ, types.INTERVAL, types.DATE, 1231, 1115, 1185, 1187, 1182];
 
 /**
  * Makes `client` read DRIZZLE_TEXT_TYPES as text by default, as drizzle's parsers would, and
- * answers the parsers it read them with before.
+ * answers the parsers it read them with before (Date objects for dates and timestamps; an array's
+ * parser looks its elements' parser up when it runs, so arrays of them now hold text either way).
  */
 function readTextTypesAsText(client: PGlite): ParserOptions {
   const builtIn: ParserOptions = {};
