@@ -33,6 +33,13 @@ describe(`store on ${backend}`, () => {
     expect(rows).toEqual([]);
   });
 
+  it('keeps a seller’s sales, ids, customers and amounts in one index (drizzle/0008), so tier totals read no table rows', async () => {
+    const rows = await database.transaction((tx) => tx.execute(sql`select indexdef from pg_indexes where indexname = 'payments_sale_affiliate'`));
+    expect((rows as unknown as { rows: Array<{ indexdef: string }> }).rows.map((r) => r.indexdef)).toEqual([
+      'CREATE INDEX payments_sale_affiliate ON public.payments USING btree (program_id, sale_affiliate_id, paid_at) INCLUDE (external_id, customer_id, amount)',
+    ]);
+  });
+
   it('keeps usernames unique without regard to case (R10.1)', async () => {
     await database.transaction((tx) => tx.insert(affiliates).values(affiliate('aff_1', 'Alice', 'alice@x.com')));
     await expect(database.transaction((tx) => tx.insert(affiliates).values(affiliate('aff_2', 'ALICE', 'other@x.com')))).rejects.toThrow();

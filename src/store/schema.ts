@@ -264,6 +264,9 @@ export const payments = pgTable(
   },
   (t) => [
     primaryKey({ columns: [t.programId, t.externalId] }),
+    // In the database it also INCLUDEs external_id, customer_id and amount, so that a seller's tier
+    // totals are an index-only scan (drizzle/0008, by hand: drizzle-kit cannot express INCLUDE). A
+    // change here makes drizzle-kit recreate it without them: carry the INCLUDE over by hand.
     index('payments_sale_affiliate').on(t.programId, t.saleAffiliateId, t.paidAt),
     index('payments_payer').on(t.programId, t.payerAffiliateId),
     // R9.1: sales per link of one affiliate (the links page) as an index-only scan.
