@@ -55,14 +55,17 @@ export async function runCli(argv: string[], out: (line: string) => void, env: R
     }
     return 0;
   } catch (error) {
-    if (error instanceof AppError) {
-      out(`Error: ${error.message}`);
-      return 1;
-    }
-    throw error;
+    return refusal(error, AppError, out);
   } finally {
     await database.close();
   }
+}
+
+/** An error the user can act on (of `kind`) as its message and exit code 1; any other is thrown. */
+function refusal(error: unknown, kind: new (...args: never[]) => Error, out: (line: string) => void): number {
+  if (!(error instanceof kind)) throw error;
+  out(`Error: ${error.message}`);
+  return 1;
 }
 
 /**
@@ -98,11 +101,7 @@ async function moveToPostgres(config: Config, url: string | undefined, out: (lin
       );
       return 0;
     } catch (error) {
-      if (error instanceof MoveRefused) {
-        out(`Error: ${error.message}`);
-        return 1;
-      }
-      throw error;
+      return refusal(error, MoveRefused, out);
     } finally {
       await target.close();
     }

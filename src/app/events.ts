@@ -573,10 +573,7 @@ async function applyRefund(tx: Tx, program: ProgramRow, input: EventInput, at: n
   // leaves with the writes and runs after them.
   const writes = [refund, ...ledgerInserts(program, [], reversals, recordedAt)];
   const values = { programId: program.id, paymentId: row.externalId };
-  const { sent } = sendTogether(tx, () => [runWrites(tx, writes), runsAlone(tx) ? null : paymentEntries(tx, values)] as const);
-  sent[1]?.catch(() => undefined); // if the writes fail, so does this read, and the writes' error is the one thrown
-  await sent[0];
-  const entries = await (sent[1] ?? paymentEntries(tx, values));
+  const [, entries] = await inOrder(tx, [() => runWrites(tx, writes), () => paymentEntries(tx, values)]);
   return { commissionIds, known: { commissions: affected, entries }, reasons: [], writes: [] };
 }
 
@@ -636,10 +633,7 @@ async function loadRefundFacts(tx: Tx, programId: string, paymentId: string): Pr
       ),
     () => paymentEntries(tx, values),
   ] as const;
-  // PGlite runs one transaction at a time and takes no lock: there the reads run one by one.
-  const [payment, before, rows, entries] = alone
-    ? [await reads[0](), await reads[1](), await reads[2](), await reads[3]()]
-    : await together(tx, reads);
+  const [payment, before, rows, entries] = await inOrder(tx, reads);
   return {
     payment: payment[0] ?? null,
     refunds: before.map((r) => ({ amountMinor: r.amount, at: r.at.getTime() })),
@@ -649,14 +643,21 @@ async function loadRefundFacts(tx: Tx, programId: string, paymentId: string): Pr
 }
 
 /**
- * Sends four statements together (sendTogether) and answers their results. If the first fails,
- * the ones after it fail too (the transaction is aborted), and the first one's error is thrown.
+ * Runs `statements` in the order given and answers their results. On PostgreSQL they leave
+ * together (sendTogether) and run one after the other; if one fails, the ones after it fail too
+ * (the transaction is aborted), and the first failure is thrown. On PGlite, which runs one
+ * transaction at a time and takes no lock, each runs after the one before has answered.
  */
-async function together<A, B, C, D>(tx: Tx, reads: readonly [() => Promise<A>, () => Promise<B>, () => Promise<C>, () => Promise<D>]): Promise<[A, B, C, D]> {
-  const { sent } = sendTogether(tx, () => [reads[0](), reads[1](), reads[2](), reads[3]()] as const);
+async function inOrder<T extends readonly unknown[]>(tx: Tx, statements: { readonly [K in keyof T]: () => Promise<T[K]> }): Promise<T> {
+  const results: unknown[] = [];
+  if (runsAlone(tx)) {
+    for (const run of statements) results.push(await run());
+    return results as unknown as T;
+  }
+  const { sent } = sendTogether(tx, () => statements.map((run) => run()));
   for (const later of sent.slice(1)) later.catch(() => undefined);
-  const first = await sent[0];
-  return [first, await sent[1], await sent[2], await sent[3]];
+  for (const answer of sent) results.push(await answer);
+  return results as unknown as T;
 }
 
 /** A payment's ledger entries, in the ledger's order (entriesOf's), by program and payment id. */

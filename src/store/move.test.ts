@@ -5,7 +5,7 @@
 // one that fails half-way, leaves the target as it was.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'drizzle-orm';
-import { backend, openTestDatabase } from '../../test/support/db.js';
+import { backend, openTestDatabase, withTestDatabase } from '../../test/support/db.js';
 import { makeTestApp } from '../../test/support/app.js';
 import { scenario } from '../../test/support/scenario.js';
 import { openDatabase, type Database } from './db.js';
@@ -85,9 +85,8 @@ describe(`moving an embedded database into ${backend}`, () => {
     expect(new Set(order).size).toBe(order.length);
   });
 
-  it('copies every row of every table, and the API answers the same from the copy', async () => {
-    const target = await openTestDatabase();
-    try {
+  it('copies every row of every table, and the API answers the same from the copy', () =>
+    withTestDatabase(async (target) => {
       const moved = await moveDatabase(source, target, { pageRows: 2 }); // small pages: the keyset paging is exercised
       const expected = await contents(source);
       expect(await contents(target)).toEqual(expected);
@@ -104,27 +103,19 @@ describe(`moving an embedded database into ${backend}`, () => {
       // The click counters came across as they were; a click recorded now is counted once.
       const counters = (await target.transaction((tx) => tx.execute(sql`select sum(clicks)::int as n from link_click_counts`))) as { rows: Array<{ n: number }> };
       expect(counters.rows[0]!.n).toBe(3); // four clicks, one of them a bot's
-    } finally {
-      await target.close();
-    }
-  }, 120_000);
+    }), 120_000);
 
-  it('refuses a target that holds rows, and changes nothing there', async () => {
-    const target = await openTestDatabase();
-    try {
+  it('refuses a target that holds rows, and changes nothing there', () =>
+    withTestDatabase(async (target) => {
       await target.transaction((tx) => tx.execute(sql`insert into settings (key, value, updated_at) values ('note', '"kept"'::jsonb, now())`));
       const was = await contents(target);
       await expect(moveDatabase(source, target)).rejects.toThrow(MoveRefused);
       await expect(moveDatabase(source, target)).rejects.toThrow(/not empty \(rows in settings\)/);
       expect(await contents(target)).toEqual(was);
-    } finally {
-      await target.close();
-    }
-  }, 60_000);
+    }), 60_000);
 
-  it('leaves the target empty when the move fails half-way', async () => {
-    const target = await openTestDatabase();
-    try {
+  it('leaves the target empty when the move fails half-way', () =>
+    withTestDatabase(async (target) => {
       const empty = await contents(target);
       let tables = 0;
       const failing = moveDatabase(source, target, {
@@ -138,8 +129,5 @@ describe(`moving an embedded database into ${backend}`, () => {
       // And a second attempt then succeeds.
       await moveDatabase(source, target);
       expect(await contents(target)).toEqual(await contents(source));
-    } finally {
-      await target.close();
-    }
-  }, 120_000);
+    }), 120_000);
 });

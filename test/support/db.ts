@@ -37,3 +37,13 @@ export async function openTestDatabase(): Promise<Database> {
   if (!templateBlob) templateBlob = new Blob([await readFile(inject('pgliteTemplatePath'))]);
   return openDatabase({ loadDataDir: templateBlob });
 }
+
+/** Runs `work` on a new test database (openTestDatabase) and closes it after, whatever happens. */
+export async function withTestDatabase<T>(work: (database: Database) => Promise<T>): Promise<T> {
+  const database = await openTestDatabase();
+  try {
+    return await work(database);
+  } finally {
+    await database.close();
+  }
+}
