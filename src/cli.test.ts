@@ -1,12 +1,15 @@
 // Proves the command line's move-to-postgres: it explains what it needs when the target is missing
-// or DATABASE_URL would make the source a server, and, with PostgreSQL available, moves an
-// embedded data directory into an empty database and says which key the server must keep.
-import { mkdtemp, rm } from 'node:fs/promises';
+// or DATABASE_URL would make the source a server, refuses while another process holds the data
+// directory, and, with PostgreSQL available, moves an embedded data directory into an empty
+// database and says which key the server must keep.
+import { spawn } from 'node:child_process';
+import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runCli } from './cli.js';
+import { LOCK_FILE } from './store/data-dir-lock.js';
 import { databaseUrlWithName } from '../test/support/global-setup.js';
 
 const dirs: string[] = [];
@@ -28,6 +31,23 @@ describe('npm run cli -- move-to-postgres', () => {
     const fromServer = await run(['move-to-postgres', 'postgres://x@127.0.0.1/y'], { DATABASE_URL: 'postgres://x@127.0.0.1/z' });
     expect(fromServer.code).toBe(2);
     expect(fromServer.output).toMatch(/unset DATABASE_URL/);
+  });
+
+  it('refuses while another process holds the embedded database, and creates nothing', async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), 'affable-move-held-'));
+    dirs.push(dataDir);
+    const holder = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], { stdio: 'ignore' });
+    try {
+      await new Promise((resolve) => holder.once('spawn', resolve));
+      await mkdir(join(dataDir, 'pg'));
+      await writeFile(join(dataDir, 'pg', LOCK_FILE), `${holder.pid}\nelsewhere\n`);
+      const moved = await run(['move-to-postgres', 'postgres://x@127.0.0.1:1/y'], { AFFABLE_DATA_DIR: dataDir });
+      expect(moved.code).toBe(1);
+      expect(moved.output).toContain(`in use by process ${holder.pid}`);
+      expect(await readdir(join(dataDir, 'pg'))).toEqual([LOCK_FILE]); // PGlite never started
+    } finally {
+      holder.kill('SIGKILL');
+    }
   });
 
   it.skipIf(!process.env['DATABASE_URL'])('moves a data directory into an empty database, and refuses to move into it twice', async () => {

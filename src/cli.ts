@@ -6,6 +6,7 @@ import { loadConfig, ConfigError, type Config } from './config.js';
 import { openConfiguredDatabase, systemClock } from './main.js';
 import { createApiKey, listApiKeys, revokeApiKey } from './app/api-keys.js';
 import { AppError } from './app/errors.js';
+import { DataDirectoryInUse } from './store/data-dir-lock.js';
 import { openDatabase, type Database } from './store/db.js';
 import { moveDatabase, MoveRefused } from './store/move.js';
 
@@ -18,7 +19,9 @@ const USAGE = `Usage: npm run cli -- <command>
   move-to-postgres URL        copy the embedded database (AFFABLE_DATA_DIR) into the empty
                               PostgreSQL database at URL; stop the server first
 
-The database is the server's: AFFABLE_DATA_DIR (default ./data) or DATABASE_URL.`;
+The database is the server's: AFFABLE_DATA_DIR (default ./data) or DATABASE_URL. The embedded
+database opens in one process at a time: stop the server before a command that uses it (on
+PostgreSQL, commands run beside the server).`;
 
 export async function runCli(argv: string[], out: (line: string) => void, env: Record<string, string | undefined> = process.env): Promise<number> {
   const { positionals, values } = parseArgs({ args: argv, allowPositionals: true, options: { name: { type: 'string' }, help: { type: 'boolean', short: 'h' } } });
@@ -37,13 +40,22 @@ export async function runCli(argv: string[], out: (line: string) => void, env: R
     return 2;
   }
   const config = loadConfig(env);
-  if (group === 'move-to-postgres') return moveToPostgres(config, verb, out);
+  try {
+    return group === 'move-to-postgres' ? await moveToPostgres(config, verb, out) : await runOnDatabase(config, group, verb, arg, values.name, out);
+  } catch (error) {
+    // A server (or another command) has the embedded database open: say so, change nothing.
+    return refusal(error, DataDirectoryInUse, out);
+  }
+}
+
+/** migrate and keys …: open the database (migrating it), run the command, close it. */
+async function runOnDatabase(config: Config, group: string, verb: string | undefined, arg: string | undefined, name: string | undefined, out: (line: string) => void): Promise<number> {
   const database = await openConfiguredDatabase(config);
   try {
     if (group === 'migrate') {
       out('Migrations are up to date.');
     } else if (verb === 'create') {
-      const key = await database.transaction((tx) => createApiKey(tx, systemClock, { name: values.name ?? 'cli' }));
+      const key = await database.transaction((tx) => createApiKey(tx, systemClock, { name: name ?? 'cli' }));
       out(`Created API key ${key.id} (${key.name}). Its secret is shown once; store it now:\n${key.secret}`);
     } else if (verb === 'list') {
       const keys = await database.transaction((tx) => listApiKeys(tx));

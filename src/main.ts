@@ -5,6 +5,7 @@ import { join, resolve } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import pino from 'pino';
 import { loadConfig, ConfigError, type Config } from './config.js';
+import { DataDirectoryInUse } from './store/data-dir-lock.js';
 import { openDatabase, type Database } from './store/db.js';
 import { startEmbeddedMaintenance } from './store/maintenance.js';
 import type { Clock } from './app/clock.js';
@@ -22,7 +23,12 @@ export const systemClock: Clock = { now: () => new Date(Date.now()) };
 
 export async function openConfiguredDatabase(config: Config): Promise<Database> {
   const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.databaseUrl ? undefined : resolve(config.dataDir, 'pg') });
-  await database.migrate();
+  try {
+    await database.migrate();
+  } catch (error) {
+    await database.close();
+    throw error;
+  }
   return database;
 }
 
@@ -126,7 +132,9 @@ async function main(): Promise<void> {
 
 if (import.meta.url === `file://${process.argv[1]}` || process.argv[1]?.endsWith('main.ts')) {
   main().catch((error: unknown) => {
-    process.stderr.write(`Affable failed to start: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    // A refusal the user can act on reads as one sentence; anything else keeps its stack.
+    const text = error instanceof DataDirectoryInUse ? error.message : error instanceof Error ? (error.stack ?? error.message) : String(error);
+    process.stderr.write(`Affable failed to start: ${text}\n`);
     process.exit(1);
   });
 }

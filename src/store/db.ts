@@ -12,6 +12,7 @@ import type { PgDatabase, PgQueryResultHKT, PgTransaction } from 'drizzle-orm/pg
 import { is, SQL, sql, type ExtractTablesWithRelations } from 'drizzle-orm';
 import { DrizzleQueryError } from 'drizzle-orm/errors';
 import pg from 'pg';
+import { lockDataDirectory } from './data-dir-lock.js';
 import { PipelinedClient } from './pipelined-client.js';
 
 /**
@@ -237,10 +238,18 @@ async function openPostgres(url: string, poolSize: number): Promise<Database> {
 
 async function openPglite(dataDir: string | undefined, loadDataDir: Blob | undefined): Promise<Database> {
   if (dataDir) mkdirSync(dataDir, { recursive: true });
-  const client = await PGlite.create({
-    ...(dataDir ? { dataDir } : {}),
-    ...(loadDataDir ? { loadDataDir } : {}),
-  });
+  // One process at a time on a data directory: PGlite does not check (src/store/data-dir-lock.ts).
+  const lock = dataDir ? lockDataDirectory(dataDir) : null;
+  let client: PGlite;
+  try {
+    client = await PGlite.create({
+      ...(dataDir ? { dataDir } : {}),
+      ...(loadDataDir ? { loadDataDir } : {}),
+    });
+  } catch (error) {
+    lock?.release();
+    throw error;
+  }
   const builtInParsers = readTextTypesAsText(client);
   const db = drizzlePglite(withoutDrizzleParsers(client)) as unknown as Db;
   // PGlite is single-connection: serialise transactions so that a second one never interleaves
@@ -267,7 +276,13 @@ async function openPglite(dataDir: string | undefined, loadDataDir: Blob | undef
       await client.query('select 1');
     },
     migrate: () => migratePglite(db as never, { migrationsFolder }),
-    close: () => client.close(),
+    close: async () => {
+      try {
+        await client.close();
+      } finally {
+        lock?.release();
+      }
+    },
   };
 }
 

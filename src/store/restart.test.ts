@@ -7,6 +7,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { FixedClock } from '../app/clock.js';
 import { createTestClock } from '../app/test-clocks.js';
 import { backend } from '../../test/support/db.js';
+import { DataDirectoryInUse } from './data-dir-lock.js';
 import { openDatabase } from './db.js';
 import { testClocks } from './schema.js';
 
@@ -23,6 +24,10 @@ describe.runIf(backend === 'pglite')('restart on the same data directory', () =>
     const first = await openDatabase({ dataDir: dir });
     await first.migrate();
     const created = await first.transaction((tx) => createTestClock(tx, clock, new Date('2027-03-01T00:00:00Z')));
+    // While it is open, nobody else opens the directory (two PGlites on the same files overwrite
+    // each other's writes): refused before PGlite starts, and the first keeps working.
+    await expect(openDatabase({ dataDir: dir })).rejects.toThrow(DataDirectoryInUse);
+    expect(await first.transaction((tx) => tx.select().from(testClocks))).toHaveLength(1);
     await first.close();
 
     const second = await openDatabase({ dataDir: dir });

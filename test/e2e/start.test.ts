@@ -1,6 +1,7 @@
 // Proves the README's first command from the outside: the product starts on the embedded
 // database, seeds the demo program and prints its URLs and credentials; the printed API key works;
-// a restart on the same data directory keeps every row; the CLI creates and revokes keys.
+// a restart on the same data directory keeps every row; the CLI creates and revokes keys; a
+// second process on a running server's data directory is refused.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
@@ -51,6 +52,17 @@ async function start(env: Record<string, string>): Promise<{ child: ChildProcess
   return { child, output };
 }
 
+/** Starts the server expecting it to refuse: its exit code and everything it printed. */
+async function refusedStart(env: Record<string, string>): Promise<{ code: number | null; output: string }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], { cwd: root, env: { ...process.env, LOG_LEVEL: 'warn', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  children.push(child);
+  let output = '';
+  child.stdout!.on('data', (d: Buffer) => (output += d.toString()));
+  child.stderr!.on('data', (d: Buffer) => (output += d.toString()));
+  const code = await new Promise<number | null>((r) => child.once('exit', r));
+  return { code, output };
+}
+
 async function stop(child: ChildProcess): Promise<void> {
   const exited = new Promise((r) => child.once('exit', r));
   child.kill('SIGTERM');
@@ -96,7 +108,21 @@ describe.skipIf(process.env['DATABASE_URL'])('npm start on the embedded database
     expect(secret).toBeDefined();
     const third = await start(env);
     expect((await fetch(`${base}/api/v1/programs/kartra`, { headers: { authorization: `Bearer ${secret}` } })).status).toBe(200);
+    // While it runs, the embedded database is its alone (src/store/data-dir-lock.ts): a command
+    // line and a second server on the same directory are refused, say by whom, and write nothing.
+    const beside: string[] = [];
+    expect(await runCli(['keys', 'create', '--name', 'beside-the-server'], (l) => beside.push(l), { AFFABLE_DATA_DIR: dataDir })).toBe(1);
+    expect(beside.join('\n')).toContain(`in use by process ${third.child.pid}`);
+    const twice = await refusedStart({ ...env, PORT: String(await freePort()) });
+    expect(twice.code).toBe(1);
+    expect(twice.output).toContain(`in use by process ${third.child.pid}. Stop that process first`);
+    expect(twice.output).not.toMatch(/\n\s+at /); // a sentence, not a stack
+    expect((await fetch(`${base}/api/v1/programs/kartra`, { headers: { authorization: `Bearer ${secret}` } })).status).toBe(200);
     await stop(third.child);
+    const listed: string[] = [];
+    expect(await runCli(['keys', 'list'], (l) => listed.push(l), { AFFABLE_DATA_DIR: dataDir })).toBe(0);
+    expect(listed.join('\n')).toContain(keyId!);
+    expect(listed.join('\n')).not.toContain('beside-the-server');
     expect(await runCli(['keys', 'revoke', keyId!], (l) => lines.push(l), { AFFABLE_DATA_DIR: dataDir })).toBe(0);
     const fourth = await start(env);
     expect((await fetch(`${base}/api/v1/programs/kartra`, { headers: { authorization: `Bearer ${secret}` } })).status).toBe(401);
@@ -119,11 +145,8 @@ describe.skipIf(process.env['DATABASE_URL'])('npm start on the embedded database
   }, 180_000);
 
   it('refuses a bad setting with a message that names the variable', async () => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], { cwd: root, env: { ...process.env, PORT: 'eighty', DATABASE_URL: '' }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let err = '';
-    child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
-    const code = await new Promise((r) => child.once('exit', r));
+    const { code, output } = await refusedStart({ PORT: 'eighty', DATABASE_URL: '' });
     expect(code).toBe(2);
-    expect(err).toContain('PORT');
+    expect(output).toContain('PORT');
   }, 60_000);
 });
