@@ -14,6 +14,7 @@ import { DrizzleQueryError } from 'drizzle-orm/errors';
 import pg from 'pg';
 import { lockDataDirectory } from './data-dir-lock.js';
 import { PipelinedClient } from './pipelined-client.js';
+import { DURABLE_START_PARAMS, FsyncingNodeFS } from './pglite-fsync.js';
 
 /**
  * A drizzle handle on either driver. Use cases receive a `Tx` and never care which. drizzle is
@@ -243,7 +244,8 @@ async function openPglite(dataDir: string | undefined, loadDataDir: Blob | undef
   let client: PGlite;
   try {
     client = await PGlite.create({
-      ...(dataDir ? { dataDir } : {}),
+      // On disk, commits are fsynced before they are acknowledged (src/store/pglite-fsync.ts).
+      ...(dataDir ? { fs: new FsyncingNodeFS(dataDir), startParams: [...DURABLE_START_PARAMS] } : {}),
       ...(loadDataDir ? { loadDataDir } : {}),
     });
   } catch (error) {
