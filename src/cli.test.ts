@@ -2,7 +2,6 @@
 // or DATABASE_URL would make the source a server, refuses while another process holds the data
 // directory, and, with PostgreSQL available, moves an embedded data directory into an empty
 // database and says which key the server must keep.
-import { spawn } from 'node:child_process';
 import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,6 +10,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { runCli } from './cli.js';
 import { LOCK_FILE } from './store/data-dir-lock.js';
 import { databaseUrlWithName } from '../test/support/global-setup.js';
+import { idleProcess } from '../test/support/processes.js';
 
 const dirs: string[] = [];
 afterAll(async () => {
@@ -36,9 +36,8 @@ describe('npm run cli -- move-to-postgres', () => {
   it('refuses while another process holds the embedded database, and creates nothing', async () => {
     const dataDir = await mkdtemp(join(tmpdir(), 'affable-move-held-'));
     dirs.push(dataDir);
-    const holder = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], { stdio: 'ignore' });
+    const holder = await idleProcess();
     try {
-      await new Promise((resolve) => holder.once('spawn', resolve));
       await mkdir(join(dataDir, 'pg'));
       await writeFile(join(dataDir, 'pg', LOCK_FILE), `${holder.pid}\nelsewhere\n`);
       const moved = await run(['move-to-postgres', 'postgres://x@127.0.0.1:1/y'], { AFFABLE_DATA_DIR: dataDir });

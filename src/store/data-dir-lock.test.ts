@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { DataDirectoryInUse, LOCK_FILE, lockDataDirectory } from './data-dir-lock.js';
+import { idleProcess } from '../../test/support/processes.js';
 
 const dirs: string[] = [];
 const children: ChildProcess[] = [];
@@ -26,9 +27,8 @@ const ownerIn = (dir: string) => Number(readFileSync(join(dir, LOCK_FILE), 'utf8
 
 /** A live process that is not this one nor its parent. */
 async function otherProcess(): Promise<ChildProcess> {
-  const child = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], { stdio: 'ignore' });
+  const child = await idleProcess();
   children.push(child);
-  await new Promise((resolve) => child.once('spawn', resolve));
   return child;
 }
 

@@ -68,7 +68,7 @@ export function lockDataDirectory(dataDir: string): DataDirectoryLock {
           released = true;
           heldHere.delete(dataDir);
           // Only our own file: a directory whose lock was deleted by hand may be someone else's now.
-          if (ownerOf(path) === process.pid) removeIfUnchanged(path, process.pid);
+          removeIfUnchanged(path, process.pid);
         },
       };
     }

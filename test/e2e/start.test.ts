@@ -28,16 +28,22 @@ async function freePort(): Promise<number> {
   });
 }
 
-async function start(env: Record<string, string>): Promise<{ child: ChildProcess; output: string }> {
+/** Spawns the server (src/main.ts) with `env`; `output()` is everything it has printed so far. */
+function spawnServer(env: Record<string, string>): { child: ChildProcess; output: () => string } {
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], { cwd: root, env: { ...process.env, LOG_LEVEL: 'warn', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   children.push(child);
   let output = '';
   child.stdout!.on('data', (d: Buffer) => (output += d.toString()));
   child.stderr!.on('data', (d: Buffer) => (output += d.toString()));
+  return { child, output: () => output };
+}
+
+async function start(env: Record<string, string>): Promise<{ child: ChildProcess; output: string }> {
+  const { child, output } = spawnServer(env);
   await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no start within 90 s:\n${output}`)), 90_000);
+    const timer = setTimeout(() => reject(new Error(`no start within 90 s:\n${output()}`)), 90_000);
     const check = setInterval(() => {
-      if (output.includes('Affable is running') && output.includes('\n\n')) {
+      if (output().includes('Affable is running') && output().includes('\n\n')) {
         clearInterval(check);
         clearTimeout(timer);
         resolve();
@@ -46,21 +52,17 @@ async function start(env: Record<string, string>): Promise<{ child: ChildProcess
     child.once('exit', (code) => {
       clearInterval(check);
       clearTimeout(timer);
-      reject(new Error(`exited with ${code}:\n${output}`));
+      reject(new Error(`exited with ${code}:\n${output()}`));
     });
   });
-  return { child, output };
+  return { child, output: output() };
 }
 
 /** Starts the server expecting it to refuse: its exit code and everything it printed. */
 async function refusedStart(env: Record<string, string>): Promise<{ code: number | null; output: string }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], { cwd: root, env: { ...process.env, LOG_LEVEL: 'warn', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-  children.push(child);
-  let output = '';
-  child.stdout!.on('data', (d: Buffer) => (output += d.toString()));
-  child.stderr!.on('data', (d: Buffer) => (output += d.toString()));
+  const { child, output } = spawnServer(env);
   const code = await new Promise<number | null>((r) => child.once('exit', r));
-  return { code, output };
+  return { code, output: output() };
 }
 
 async function stop(child: ChildProcess): Promise<void> {
