@@ -151,8 +151,25 @@ describe(`balanceOf on ${backend}`, () => {
   });
 });
 
+/** After every instant of ledgerArbitrary: a now at which the projection counts every entry. */
+const LATER = new Date(NOW.getTime() + 41 * DAY);
+
+/** The oracle of R6.3: commissionTotals over each of the recruiter's JV commissions, earned less reversed at `now`, per recruit. */
+async function domainJvNet(programId: string, recruiterId: string, now: Date): Promise<Map<string, number>> {
+  return database.transaction(async (tx) => {
+    const whole = await affiliateLedger(tx, programId, recruiterId);
+    const net = new Map<string, number>();
+    for (const c of whole.commissions) {
+      if (c.kind !== 'jv' || !c.basis.recruitAffiliateId) continue;
+      const totals = commissionTotals(whole.entries.filter((e) => e.commissionId === c.id), now.getTime());
+      net.set(c.basis.recruitAffiliateId, (net.get(c.basis.recruitAffiliateId) ?? 0) + totals.earned - totals.reversed);
+    }
+    return net;
+  });
+}
+
 describe(`recruitsOf's JV net on ${backend}`, () => {
-  it('equals the domain’s earned less reversed over the recruiter’s JV commissions, per recruit, for random ledgers (R6.3)', async () => {
+  it('equals the domain’s earned less reversed over the recruiter’s JV commissions, per recruit, for random ledgers, from the projection and from the ledger (R6.3)', async () => {
     await fc.assert(
       fc.asyncProperty(ledgerArbitrary, async (ledger) => {
         const { programIds, affiliateIds, recruitIds } = await store(ledger);
@@ -165,20 +182,35 @@ describe(`recruitsOf's JV net on ${backend}`, () => {
           ),
         );
         for (const programId of programIds) {
-          const rows = await database.transaction((tx) => recruitsOf(tx, program(programId), affiliateIds[0]!, NOW));
-          // The oracle: the old path, commissionTotals over each JV commission's entries in the ledger.
-          const expected = await database.transaction(async (tx) => {
-            const whole = await affiliateLedger(tx, programId, affiliateIds[0]!);
-            const net = new Map<string, number>();
-            for (const c of whole.commissions) {
-              if (c.kind !== 'jv' || !c.basis.recruitAffiliateId) continue;
-              const totals = commissionTotals(whole.entries.filter((e) => e.commissionId === c.id), NOW.getTime());
-              net.set(c.basis.recruitAffiliateId, (net.get(c.basis.recruitAffiliateId) ?? 0) + totals.earned - totals.reversed);
-            }
-            return recruitIds.map((id) => net.get(id) ?? 0);
-          });
-          expect(rows.map((r) => r.jv_commission_net)).toEqual(expected);
+          // At NOW, an entry stamped after it sends the read to the ledger; at LATER every entry is
+          // counted, and the read is the projection's.
+          for (const now of [NOW, LATER]) {
+            const rows = await database.transaction((tx) => recruitsOf(tx, program(programId), affiliateIds[0]!, now));
+            const expected = await domainJvNet(programId, affiliateIds[0]!, now);
+            expect(rows.map((r) => r.jv_commission_net)).toEqual(recruitIds.map((id) => expected.get(id) ?? 0));
+          }
         }
+        // The projection itself, row for row: every recruiter's every recruit with a counted entry.
+        const projected = await database.transaction(async (tx) =>
+          (await tx.execute(sql`select program_id, recruiter_id, recruit_id, net::int as net from recruit_jv_nets where program_id in (${programIds[0]!}, ${programIds[1]!}) order by 1, 2, 3`)) as unknown as {
+            rows: Array<{ program_id: string; recruiter_id: string; recruit_id: string; net: number }>;
+          },
+        );
+        const oracle: typeof projected.rows = [];
+        for (const programId of programIds) {
+          for (const recruiterId of affiliateIds) {
+            const nets = await domainJvNet(programId, recruiterId, LATER);
+            for (const recruitId of recruitIds) {
+              // A row exists once an earn or a reverse was filed under its JV commission's program and affiliate.
+              const hasEntry = ledger.entries.some((e) => {
+                const owner = ledger.commissions[e.commission % ledger.commissions.length]; // none: no entry was stored
+                return owner !== undefined && owner.recruit !== null && recruitIds[owner.recruit] === recruitId && !e.strayAffiliate && !e.strayProgram && e.type !== 'payout' && programIds[owner.program] === programId && affiliateIds[owner.affiliate] === recruiterId;
+              });
+              if (hasEntry) oracle.push({ program_id: programId, recruiter_id: recruiterId, recruit_id: recruitId, net: nets.get(recruitId) ?? 0 });
+            }
+          }
+        }
+        expect(projected.rows.map((r) => ({ ...r, net: Number(r.net) }))).toEqual(oracle);
       }),
       { numRuns: backend === 'pglite' ? 40 : 80 },
     );

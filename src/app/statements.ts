@@ -3,7 +3,7 @@
 // time, so no read shows a stale state (a commission becomes due the moment the clock passes its hold).
 import { and, desc, eq, inArray, lt, or, sql, type SQL } from 'drizzle-orm';
 import type { Tx } from '../store/db.js';
-import { affiliates, applications, commissions, ledgerEntries, linkClickCounts, payments } from '../store/schema.js';
+import { affiliates, applications, commissions, ledgerEntries, linkClickCounts, payments, recruitJvNets } from '../store/schema.js';
 import { toCommission } from '../store/ledger-rows.js';
 import {
   commissionState,
@@ -248,17 +248,7 @@ export async function recruitsOf(tx: Tx, program: ProgramRow, recruiterId: strin
     .from(payments)
     .where(and(eq(payments.programId, program.id), inArray(payments.saleAffiliateId, ids)))
     .groupBy(payments.saleAffiliateId);
-  // R6.3: the net JV commission per recruit, earned less reversed up to now (commissionTotals),
-  // summed by the database over the recruiter's JV commissions: a big recruiter's recruits bring
-  // thousands, and loading them took 170 ms (bench/dashboard.ts). "At most now" is "before now's
-  // next millisecond", as balanceOf reads it. statements.test.ts proves it equal to the domain's sums.
-  const jvRows = (await tx.execute(sql`
-    select c.basis->>'recruitAffiliateId' as recruit, sum(e.amount)::text as net
-    from commissions c join ledger_entries e on e.commission_id = c.id
-    where c.program_id = ${program.id} and c.affiliate_id = ${recruiterId} and c.kind = 'jv'
-      and e.program_id = ${program.id} and e.affiliate_id = ${recruiterId} and e.type in ('earn', 'reverse') and e.at < ${new Date(now.getTime() + 1).toISOString()}::timestamptz
-    group by 1`)) as unknown as { rows: Array<{ recruit: string | null; net: string }> };
-  const jvNet = new Map(jvRows.rows.map((r) => [r.recruit, Number(r.net)]));
+  const jvNet = await jvNetByRecruit(tx, program, recruiterId, now);
   const clicksBy = new Map(clickRows.map((r) => [r.affiliateId, Number(r.n)]));
   const salesBy = new Map(saleRows.map((r) => [r.affiliateId, Number(r.n)]));
   return recruits.map((r) => ({
@@ -272,4 +262,30 @@ export async function recruitsOf(tx: Tx, program: ProgramRow, recruiterId: strin
     jv_commission_net: jvNet.get(r.id) ?? 0,
     currency: program.currency,
   }));
+}
+
+/**
+ * R6.3: the net JV commission a recruiter has from each recruit, earned less reversed up to now
+ * (commissionTotals per JV commission, summed per recruit). It is read from the recruiter's rows of
+ * recruit_jv_nets, one per recruit, when every entry they count is at most now: then they are the
+ * ledger's sums exactly. An entry stamped after now (a program whose test clock went back) sends the
+ * read to the ledger, which the database sums over the recruiter's JV commissions. Summing the
+ * ledger was the only way before the projection; for the biggest recruiter of bench/dashboard.ts
+ * (41,837 entries, 4,350 of them JV) it took 33–57 ms. "At most now" is "before now's next
+ * millisecond", as balanceOf reads it. statements.test.ts proves both paths equal to the domain's sums.
+ */
+async function jvNetByRecruit(tx: Tx, program: ProgramRow, recruiterId: string, now: Date): Promise<Map<string, number>> {
+  const nextMs = sql`${new Date(now.getTime() + 1).toISOString()}::timestamptz`;
+  const projected = await tx
+    .select({ recruit: recruitJvNets.recruitId, net: recruitJvNets.net, counted: sql<boolean>`${recruitJvNets.lastAt} < ${nextMs}` })
+    .from(recruitJvNets)
+    .where(and(eq(recruitJvNets.programId, program.id), eq(recruitJvNets.recruiterId, recruiterId)));
+  if (projected.every((r) => r.counted)) return new Map(projected.map((r) => [r.recruit, Number(r.net)]));
+  const summed = (await tx.execute(sql`
+    select c.basis->>'recruitAffiliateId' as recruit, sum(e.amount)::text as net
+    from commissions c join ledger_entries e on e.commission_id = c.id
+    where c.program_id = ${program.id} and c.affiliate_id = ${recruiterId} and c.kind = 'jv' and c.basis->>'recruitAffiliateId' is not null
+      and e.program_id = ${program.id} and e.affiliate_id = ${recruiterId} and e.type in ('earn', 'reverse') and e.at < ${nextMs}
+    group by 1`)) as unknown as { rows: Array<{ recruit: string; net: string }> };
+  return new Map(summed.rows.map((r) => [r.recruit, Number(r.net)]));
 }

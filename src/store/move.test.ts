@@ -1,8 +1,8 @@
 // Proves that moveDatabase copies an embedded database into an empty one of the backend this run
 // targets (PostgreSQL with DATABASE_URL, another PGlite otherwise) row for row: every table reads
-// back identical, the API answers the same balances and tiers from the copy, the per-link click
-// counters are copied rather than counted twice, and a move into a database that is not empty, or
-// one that fails half-way, leaves the target as it was.
+// back identical, the API answers the same balances, tiers and recruits from the copy, the per-link
+// click counters and the recruits' JV nets are copied rather than counted twice, and a move into a
+// database that is not empty, or one that fails half-way, leaves the target as it was.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'drizzle-orm';
 import { backend, openTestDatabase, withTestDatabase } from '../../test/support/db.js';
@@ -46,7 +46,7 @@ async function embeddedWithActivity(): Promise<Database> {
 async function apiAnswers(call: Awaited<ReturnType<typeof makeTestApp>>['call'], affiliates: string[]): Promise<string[]> {
   const answers: string[] = [];
   for (const id of affiliates) {
-    for (const path of [`/api/v1/affiliates/${id}/balance?program=moved`, `/api/v1/affiliates/${id}/tier?program=moved`, `/api/v1/affiliates/${id}/links?program=moved`, `/api/v1/commissions?program=moved&affiliate_id=${id}`]) {
+    for (const path of [`/api/v1/affiliates/${id}/balance?program=moved`, `/api/v1/affiliates/${id}/tier?program=moved`, `/api/v1/affiliates/${id}/links?program=moved`, `/api/v1/commissions?program=moved&affiliate_id=${id}`, `/api/v1/affiliates/${id}/recruits?program=moved`]) {
       const res = await call('GET', path);
       expect(res.statusCode, res.body).toBe(200);
       answers.push(res.body);
@@ -91,7 +91,7 @@ describe(`moving an embedded database into ${backend}`, () => {
       const expected = await contents(source);
       expect(await contents(target)).toEqual(expected);
       // Nothing was left out: the activity reached the money tables, the counters and the run.
-      for (const table of ['clicks', 'link_click_counts', 'payments', 'refunds', 'commissions', 'ledger_entries', 'payout_runs', 'payout_items', 'tax_forms', 'events']) {
+      for (const table of ['clicks', 'link_click_counts', 'recruit_jv_nets', 'payments', 'refunds', 'commissions', 'ledger_entries', 'payout_runs', 'payout_items', 'tax_forms', 'events']) {
         expect(moved.find((m) => m.table === table)?.rows, table).toBeGreaterThan(0);
       }
       const t = await makeTestApp({ database: target, now: '2027-03-05T00:00:00Z' });

@@ -91,6 +91,7 @@ const CHECKSUMS: Array<{ table: string; expression: SQL }> = [
   { table: 'ledger_entries', expression: sql`coalesce(sum(amount), 0)::text` },
   { table: 'payout_items', expression: sql`coalesce(sum(amount), 0)::text` },
   { table: 'link_click_counts', expression: sql`coalesce(sum(clicks), 0)::text` },
+  { table: 'recruit_jv_nets', expression: sql`coalesce(sum(net), 0)::text` },
 ];
 
 async function checksums(tx: Tx): Promise<Record<string, string>> {
@@ -101,10 +102,10 @@ async function checksums(tx: Tx): Promise<Record<string, string>> {
 
 /**
  * Copies every table of `source` into `target`, which must be migrated to the same version and
- * hold no row. The target's triggers stay off while rows arrive (the per-link click counters are
- * copied as they are, not counted again). Afterwards every table's row count and the money sums
- * (CHECKSUMS) must agree, or the target's transaction rolls back and this throws. Stop the server
- * first: the source is read one page at a time.
+ * hold no row. The target's triggers stay off while rows arrive (the per-link click counters and
+ * the recruits' JV nets are copied as they are, not counted again). Afterwards every table's row
+ * count and the money sums (CHECKSUMS) must agree, or the target's transaction rolls back and this
+ * throws. Stop the server first: the source is read one page at a time.
  */
 export async function moveDatabase(source: Database, target: Database, options: { pageRows?: number; progress?: (moved: MovedTable) => void } = {}): Promise<MovedTable[]> {
   const pageRows = options.pageRows ?? 5_000;

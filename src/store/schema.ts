@@ -354,6 +354,28 @@ export const ledgerEntries = pgTable(
   ],
 );
 
+/**
+ * R6.3: the net JV commission (earned less reversed) each recruiter has from each recruit: a
+ * projection of the ledger that the database keeps in the statement that appends the entries (the
+ * statement trigger `ledger_entries_net_jv`, drizzle/0009), so the recruits page reads a row per
+ * recruit instead of joining a big recruiter's tens of thousands of entries with their JV
+ * commissions. It counts an entry filed under its commission's program and affiliate, as the ledger
+ * reads do; `last_at` is the latest entry counted, so a reader whose now is before it (an entry
+ * stamped ahead of the program's clock) sums the ledger instead. The ledger is append-only, so the
+ * projection only ever adds; statements.test.ts proves it equal to the ledger's sums.
+ */
+export const recruitJvNets = pgTable(
+  'recruit_jv_nets',
+  {
+    programId: text('program_id').notNull(),
+    recruiterId: text('recruiter_id').notNull(),
+    recruitId: text('recruit_id').notNull(),
+    net: money('net').notNull(),
+    lastAt: instant('last_at').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.programId, t.recruiterId, t.recruitId] })],
+);
+
 // ---------------------------------------------------------------------------------------------
 // Payouts and compliance (R8).
 
