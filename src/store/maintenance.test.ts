@@ -1,7 +1,8 @@
-// The embedded database's autovacuum (maintenance.ts): autovacuum's thresholds, space that updates
-// leave behind is reclaimed and reused, statistics appear, nothing runs inside an open
-// transaction, and the loop stops cleanly. On PostgreSQL the server's autovacuum does the work and
-// maintainEmbedded does nothing.
+// The embedded database's autovacuum and checkpointer (maintenance.ts): autovacuum's thresholds,
+// space that updates leave behind is reclaimed and reused, statistics appear, a timed checkpoint
+// runs when WAL was written since the last one and not otherwise, nothing runs inside an open
+// transaction, and the loop stops cleanly. On PostgreSQL the server's autovacuum and checkpointer
+// do the work and maintainEmbedded does nothing.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'drizzle-orm';
 import pino from 'pino';
@@ -64,6 +65,28 @@ describe(`embedded maintenance on ${backend}`, () => {
     expect(await size()).toBe(before);
   });
 
+  const lastCheckpoint = async () =>
+    ((await database.transaction((tx) => tx.execute(sql`select checkpoint_lsn::text as lsn from pg_control_checkpoint()`))) as unknown as { rows: Array<{ lsn: string }> }).rows[0]!.lsn;
+
+  it.runIf(backend === 'pglite')('checkpoints once the last checkpoint is older than checkpoint_timeout and WAL was written since, and not otherwise', async () => {
+    await database.transaction((tx) => tx.execute(sql`update maintenance_probe set v = v + 1 where id <= 10`));
+    // Written, but the last checkpoint is younger than the database's checkpoint_timeout (300 s):
+    // first a checkpoint, so that this holds whenever the template was made.
+    await database.transaction((tx) => tx.execute(sql`checkpoint`));
+    await database.transaction((tx) => tx.execute(sql`update maintenance_probe set v = v + 1 where id <= 10`));
+    const young = await lastCheckpoint();
+    expect((await maintainEmbedded(database))!.checkpointed).toBe(false);
+    expect(await lastCheckpoint()).toBe(young);
+    // Past the timeout (0 s here), with WAL written since: a checkpoint, whose redo point is now.
+    const pass = await maintainEmbedded(database, { checkpointTimeoutSeconds: 0 });
+    expect(pass!.checkpointed).toBe(true);
+    const made = await lastCheckpoint();
+    expect(made).not.toBe(young);
+    // Nothing written since: none, however old the last one is.
+    expect((await maintainEmbedded(database, { checkpointTimeoutSeconds: 0 }))!.checkpointed).toBe(false);
+    expect(await lastCheckpoint()).toBe(made);
+  });
+
   it.runIf(backend === 'pglite')('waits for an open transaction instead of running inside it', async () => {
     await updateAll();
     await updateAll();
@@ -94,7 +117,7 @@ describe(`embedded maintenance on ${backend}`, () => {
     const loop = startEmbeddedMaintenance(database, log, 20);
     for (let waited = 0; waited < 10_000 && !lines.some((line) => line.includes('maintenance_probe')); waited += 20) await new Promise((resolve) => setTimeout(resolve, 20));
     await loop.stop();
-    expect(JSON.parse(lines.find((line) => line.includes('maintenance_probe'))!)).toMatchObject({ msg: 'embedded database vacuumed and analyzed', vacuumed: expect.arrayContaining(['public.maintenance_probe']) });
+    expect(JSON.parse(lines.find((line) => line.includes('maintenance_probe'))!)).toMatchObject({ msg: 'embedded database maintained', vacuumed: expect.arrayContaining(['public.maintenance_probe']) });
     const after = lines.length;
     await new Promise((resolve) => setTimeout(resolve, 100));
     expect(lines.length).toBe(after);

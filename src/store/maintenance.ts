@@ -1,21 +1,39 @@
-// Autovacuum for the embedded database. PGlite runs PostgreSQL as one backend inside this process,
-// with no background workers, so nothing vacuums or analyzes its tables: the rows that updates and
-// deletes leave behind (events answered, subscriptions rebilled, link counters, pg-boss's job
-// churn) are never reclaimed and the data directory only grows, and the planner never gets
-// statistics. Every minute (autovacuum_naptime) this does what autovacuum would: it flushes the
-// backend's table counters and vacuums and analyzes each table past autovacuum's own thresholds,
-// read from the database's settings. One table at a time, each through PGlite's own mutex, so
-// requests run between tables and a statement never lands inside an open transaction.
-// On PostgreSQL the server's autovacuum does this, and this module does nothing.
+// Autovacuum and the checkpointer for the embedded database. PGlite runs PostgreSQL as one backend
+// inside this process, with no background workers, so nothing vacuums or analyzes its tables: the
+// rows that updates and deletes leave behind (events answered, subscriptions rebilled, link
+// counters, pg-boss's job churn) are never reclaimed and the data directory only grows, and the
+// planner never gets statistics. Every minute (autovacuum_naptime) this does what autovacuum would:
+// it flushes the backend's table counters and vacuums and analyzes each table past autovacuum's own
+// thresholds, read from the database's settings. One table at a time, each through PGlite's own
+// mutex, so requests run between tables and a statement never lands inside an open transaction.
+// Nor does anything start a timed checkpoint (checkpoint_timeout), so every WAL record written
+// since the last checkpoint (up to max_wal_size, a gigabyte) is replayed when the process is next
+// started after a crash, and the pages changed since then are only in memory. The same pass runs a
+// CHECKPOINT when the last one is older than checkpoint_timeout and WAL has been written since, as
+// PostgreSQL's checkpointer would.
+// On PostgreSQL the server's autovacuum and checkpointer do this, and this module does nothing.
 import type { Logger } from 'pino';
 import type { Database } from './db.js';
 
-/** What one pass did: the tables vacuumed and analyzed (schema-qualified), and how long it took. */
+/** What one pass did: the tables vacuumed and analyzed (schema-qualified), whether it checkpointed, and how long it took. */
 export interface MaintenancePass {
   vacuumed: string[];
   analyzed: string[];
+  checkpointed: boolean;
   ms: number;
 }
+
+export interface MaintenanceOptions {
+  /** Seconds after the last checkpoint before the next; the database's checkpoint_timeout (300) if not given. */
+  checkpointTimeoutSeconds?: number;
+}
+
+/**
+ * WAL that a checkpoint with nothing to do writes after itself: its own record and the running
+ * transactions record that follows it (about 200 bytes). More than this since the last checkpoint's
+ * record means something else was written, and a checkpoint has work to do.
+ */
+const CHECKPOINT_OWN_WAL_BYTES = 1024;
 
 interface TableCounters {
   name: string;
@@ -34,9 +52,10 @@ interface Thresholds {
 /**
  * One pass over the embedded database's tables: vacuum those whose dead rows (or rows inserted
  * since the last vacuum) pass autovacuum's threshold, analyze those whose changes since the last
- * analyze do. Null on PostgreSQL, whose autovacuum does it.
+ * analyze do; then checkpoint if the last checkpoint is older than checkpoint_timeout and WAL was
+ * written since. Null on PostgreSQL, whose autovacuum and checkpointer do it.
  */
-export async function maintainEmbedded(database: Database): Promise<MaintenancePass | null> {
+export async function maintainEmbedded(database: Database, options: MaintenanceOptions = {}): Promise<MaintenancePass | null> {
   const client = database.pglite;
   if (!client) return null;
   const started = performance.now();
@@ -69,7 +88,7 @@ export async function maintainEmbedded(database: Database): Promise<MaintenanceP
         from pg_stat_user_tables order by schemaname, relname`,
     )
   ).rows;
-  const pass: MaintenancePass = { vacuumed: [], analyzed: [], ms: 0 };
+  const pass: MaintenancePass = { vacuumed: [], analyzed: [], checkpointed: false, ms: 0 };
   for (const table of tables) {
     const { vacuum, analyze } = due(table, thresholds);
     if (!vacuum && !analyze) continue;
@@ -77,6 +96,21 @@ export async function maintainEmbedded(database: Database): Promise<MaintenanceP
     await client.exec(vacuum ? `vacuum ${analyze ? '(analyze) ' : ''}${table.name}` : `analyze ${table.name}`);
     if (vacuum) pass.vacuumed.push(table.name);
     if (analyze) pass.analyzed.push(table.name);
+  }
+  // The checkpointer's timed checkpoint (PostgreSQL, "WAL Configuration"): after the vacuums, so
+  // that their pages are written by it too. CHECKPOINT in a backend without a checkpointer does
+  // the work itself, so requests wait behind it as they do behind a vacuum.
+  const last = (
+    await client.query<{ age: number; written: number; timeout: number }>(
+      `select extract(epoch from now() - checkpoint_time)::float8 as age,
+          pg_wal_lsn_diff(pg_current_wal_insert_lsn(), checkpoint_lsn)::float8 as written,
+          (select setting::float8 from pg_settings where name = 'checkpoint_timeout') as timeout
+        from pg_control_checkpoint()`,
+    )
+  ).rows[0]!;
+  if (last.age >= (options.checkpointTimeoutSeconds ?? last.timeout) && last.written > CHECKPOINT_OWN_WAL_BYTES) {
+    await client.exec('checkpoint');
+    pass.checkpointed = true;
   }
   pass.ms = performance.now() - started;
   return pass;
@@ -101,14 +135,14 @@ export interface MaintenanceLoop {
  * embedded database; on PostgreSQL it starts nothing. A failed pass is logged and the next one
  * runs on time.
  */
-export function startEmbeddedMaintenance(database: Database, log: Logger, intervalMs = 60_000): MaintenanceLoop {
+export function startEmbeddedMaintenance(database: Database, log: Logger, intervalMs = 60_000, options: MaintenanceOptions = {}): MaintenanceLoop {
   if (!database.pglite) return { stop: async () => undefined };
   let stopped = false;
   let running: Promise<void> = Promise.resolve();
   const tick = () => {
-    running = maintainEmbedded(database)
+    running = maintainEmbedded(database, options)
       .then((pass) => {
-        if (pass && (pass.vacuumed.length > 0 || pass.analyzed.length > 0)) log.info({ ...pass, ms: Math.round(pass.ms) }, 'embedded database vacuumed and analyzed');
+        if (pass && (pass.vacuumed.length > 0 || pass.analyzed.length > 0 || pass.checkpointed)) log.info({ ...pass, ms: Math.round(pass.ms) }, 'embedded database maintained');
       })
       .catch((error: unknown) => log.error({ err: error }, 'embedded database maintenance failed'))
       .finally(() => {
