@@ -152,10 +152,14 @@ export async function generateProgram(database: Database, options: GenerateOptio
       if (paidAt >= HISTORY_END) break;
       payment += 1;
       const paymentId = `pay_g${payment}`;
-      const refunded = random() < 0.03;
+      // A refund is drawn for 3% of payments, up to 20 days after the payment; one that would fall
+      // after the program's clock (NOW) has not happened yet: the API refuses events more than 5
+      // minutes ahead of it, so no entry of a real program is stamped later than its now.
+      const refundDrawn = random() < 0.03;
       // Sold through the seller's main link (its code is the basis's source), so per-link sale counts (R9.1) have rows to count.
       paymentRows.push({ programId: program.id, externalId: paymentId, subscriptionId: sub, customerId: customer, customerEmail: `${customer}@buyer.bench`, amount, currency: 'usd', fullPrice: true, paidAt: new Date(paidAt), saleAffiliateId: seller, linkId: mainLinkId(rank), recordedAt: new Date(paidAt) });
       const refundAt = paidAt + Math.floor(random() * 20 * DAY);
+      const refunded = refundDrawn && refundAt <= NOW.getTime();
       if (refunded) refundRows.push({ id: `rfd_g${payment}`, programId: program.id, paymentId, kind: 'refund', amount, at: new Date(refundAt), createdAt: new Date(refundAt) });
       const basis: CommissionBasis = {
         source: { type: 'referral_code', code: `m${rank}`, linkId: null },
