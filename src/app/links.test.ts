@@ -78,9 +78,9 @@ describe(`per-link click counts on ${backend}`, () => {
         { id: bob.main.link.id, affiliateId: 'aff_bob' },
       ];
     });
-    // Batches of at most 25, so 800 clicks make many statements (two in flight on PostgreSQL)
-    // that upsert the same link rows.
-    const recorder = new ClickRecorder(database, 25);
+    // Batches of at most 25, so 800 clicks make many statements that upsert the same link rows;
+    // two recorders, as two app nodes would run, so that on PostgreSQL two are in flight at once.
+    const recorders = [new ClickRecorder(database, 25), new ClickRecorder(database, 25)];
     const random = prng(7);
     const rows: ClickRow[] = Array.from({ length: 800 }, (_, index) => {
       const link = linkIds[Math.floor(random() * linkIds.length)]!;
@@ -88,8 +88,8 @@ describe(`per-link click counts on ${backend}`, () => {
       const isBot = random() < 0.15;
       return { id: `clk_count_${index}`, linkId: link.id, programId, affiliateId: link.affiliateId, clickedAt: at, recordedAt: at, isBot, credited: !isBot };
     });
-    await Promise.all(rows.map((row) => recorder.record(row)));
-    await recorder.close();
+    await Promise.all(rows.map((row, index) => recorders[index % 2]!.record(row)));
+    for (const recorder of recorders) await recorder.close();
 
     const humans = rows.filter((r) => !r.isBot).length;
     for (const affiliateId of ['aff_ann', 'aff_bob']) {
