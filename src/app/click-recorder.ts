@@ -18,7 +18,7 @@
 //   than the `unnest` INSERT, and PGlite's insert is half of the redirect's CPU there. COPY fires
 //   the INSERT triggers like an INSERT does (the per-link counter of drizzle/0003).
 // - A batch has one promise that all its clicks await, not one each.
-// - One batch is in flight while the next gathers (see `maxFlushers`).
+// - One batch is in flight while the next gathers (see `flushing`).
 import type { Database } from '../store/db.js';
 import type { clicks } from '../store/schema.js';
 
@@ -47,26 +47,26 @@ const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
 export class ClickRecorder {
   /** Batches not yet taken by a flush; only the last one still gathers clicks. */
   private queue: Batch[] = [];
-  private flushers = 0;
+  /**
+   * A flush is running; it takes batches until none is left, so one batch is in flight while the
+   * next gathers, on both databases (PGlite runs one query at a time anyway). PostgreSQL had four
+   * in flight, chosen before the per-link click counters (drizzle/0003): every batch now upserts
+   * its links' counter rows, and concurrent batches that share a link wait for each other's commit,
+   * fsync included, so four in flight made four smaller batches that committed one after another.
+   * Measured on one machine (bench/redirect.ts, 50 connections, alternating): one link, 27.8k,
+   * 28.0k and 28.7k req/s with one against 21.2k, 23.2k and 22.8k with four (two: 26.5k and 27.1k);
+   * clicks spread over 200 links, 20.8k against 19.8k; each batch's statement slowed by 5 ms (a
+   * slow disk, simulated with pg_sleep in a trigger), 3,990 against 1,879 on one link and 3,876
+   * against 4,141 (p99 16 against 23 ms) over 200 links. Starting more only when a batch had
+   * waited 2 ms measured between the two.
+   */
+  private flushing = false;
   private scheduled = false;
   private closed = false;
 
   constructor(
     private readonly database: Database,
     private readonly maxBatch = 1000,
-    /**
-     * Batches in flight at once: one, on both databases (PGlite runs one query at a time anyway).
-     * PostgreSQL had four, chosen before the per-link click counters (drizzle/0003): every batch
-     * now upserts its links' counter rows, and concurrent batches that share a link wait for each
-     * other's commit, fsync included, so four in flight made four smaller batches that committed
-     * one after another. Measured on one machine (bench/redirect.ts, 50 connections, alternating):
-     * one link, 27.8k, 28.0k and 28.7k req/s with one against 21.2k, 23.2k and 22.8k with four
-     * (two: 26.5k and 27.1k); clicks spread over 200 links, 20.8k against 19.8k; each batch's
-     * statement slowed by 5 ms (a slow disk, simulated with pg_sleep in a trigger), 3,990 against
-     * 1,879 on one link and 3,876 against 4,141 (p99 16 against 23 ms) over 200 links. Starting
-     * more only when a batch had waited 2 ms measured between the two.
-     */
-    private readonly maxFlushers = 1,
   ) {}
 
   /** Resolves once the click is committed; rejects if its batch failed (the caller answers 5xx). */
@@ -83,12 +83,12 @@ export class ClickRecorder {
   }
 
   private schedule(): void {
-    if (this.scheduled || this.flushers >= this.maxFlushers) return;
+    if (this.scheduled || this.flushing) return;
     this.scheduled = true;
     setImmediate(() => {
       this.scheduled = false;
-      if (this.queue.length === 0 || this.flushers >= this.maxFlushers) return;
-      this.flushers += 1;
+      if (this.queue.length === 0 || this.flushing) return;
+      this.flushing = true;
       void this.flush();
     });
   }
@@ -97,7 +97,6 @@ export class ClickRecorder {
     try {
       let batch: Batch | undefined;
       while ((batch = this.queue.shift()) !== undefined) {
-        this.schedule();
         try {
           await insertClicks(this.database, batch.rows);
           batch.resolve();
@@ -108,14 +107,14 @@ export class ClickRecorder {
         if ((this.queue[0]?.rows.length ?? 0) < this.maxBatch) await nextTurn();
       }
     } finally {
-      this.flushers -= 1;
+      this.flushing = false;
     }
   }
 
   /** Waits for queued clicks, then refuses new ones (graceful shutdown). */
   async close(): Promise<void> {
     this.closed = true;
-    while (this.flushers > 0 || this.scheduled || this.queue.length > 0) await new Promise((r) => setTimeout(r, 5));
+    while (this.flushing || this.scheduled || this.queue.length > 0) await new Promise((r) => setTimeout(r, 5));
   }
 }
 

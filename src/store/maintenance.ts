@@ -67,7 +67,7 @@ export async function maintainEmbedded(database: Database, options: MaintenanceO
         `select name, setting from pg_settings where name in (
           'autovacuum_vacuum_threshold', 'autovacuum_vacuum_scale_factor',
           'autovacuum_vacuum_insert_threshold', 'autovacuum_vacuum_insert_scale_factor',
-          'autovacuum_analyze_threshold', 'autovacuum_analyze_scale_factor')`,
+          'autovacuum_analyze_threshold', 'autovacuum_analyze_scale_factor', 'checkpoint_timeout')`,
       )
     ).rows.map((row) => [row.name, Number(row.setting)]),
   );
@@ -101,14 +101,13 @@ export async function maintainEmbedded(database: Database, options: MaintenanceO
   // that their pages are written by it too. CHECKPOINT in a backend without a checkpointer does
   // the work itself, so requests wait behind it as they do behind a vacuum.
   const last = (
-    await client.query<{ age: number; written: number; timeout: number }>(
+    await client.query<{ age: number; written: number }>(
       `select extract(epoch from now() - checkpoint_time)::float8 as age,
-          pg_wal_lsn_diff(pg_current_wal_insert_lsn(), checkpoint_lsn)::float8 as written,
-          (select setting::float8 from pg_settings where name = 'checkpoint_timeout') as timeout
+          pg_wal_lsn_diff(pg_current_wal_insert_lsn(), checkpoint_lsn)::float8 as written
         from pg_control_checkpoint()`,
     )
   ).rows[0]!;
-  if (last.age >= (options.checkpointTimeoutSeconds ?? last.timeout) && last.written > CHECKPOINT_OWN_WAL_BYTES) {
+  if (last.age >= (options.checkpointTimeoutSeconds ?? setting('checkpoint_timeout')) && last.written > CHECKPOINT_OWN_WAL_BYTES) {
     await client.exec('checkpoint');
     pass.checkpointed = true;
   }
