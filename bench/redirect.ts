@@ -1,6 +1,8 @@
 // Bench 1: the click redirect GET /r/{code} under autocannon (50 connections), beside a bare
 // node:http server answering the same 302 with the same Set-Cookie. After each run every click id
 // the load generator saw in a 302 must be in the database (committed before its 302).
+// Two loads on Affable: every click on one link (the worst case for the per-link counters, whose
+// row every batch updates), and clicks spread over LINKS links in turn, as a live program's are.
 import autocannon from 'autocannon';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
@@ -15,6 +17,8 @@ export const BROWSER_UA = 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (K
 const CONNECTIONS = 50;
 const DURATION_S = QUICK ? 3 : 10;
 const WARMUP_S = QUICK ? 1 : 3;
+/** The spread load's links: one main link each of this many affiliates. */
+const LINKS = 200;
 
 export interface LoadResult {
   requestsPerSecond: number;
@@ -27,8 +31,12 @@ export interface LoadResult {
   clickIds: Set<string>;
 }
 
-/** Drives `url` for `seconds`, collecting the click id of every 302 answered. */
-export async function driveRedirect(url: string, seconds: number, clickIds = new Set<string>()): Promise<LoadResult> {
+/**
+ * Drives `url` for `seconds`, collecting the click id of every 302 answered. With `paths`, the
+ * requests go to those paths of `url`'s server in turn.
+ */
+export async function driveRedirect(url: string, seconds: number, clickIds = new Set<string>(), paths: readonly string[] = []): Promise<LoadResult> {
+  let next = 0;
   const result = await autocannon({
     url,
     connections: CONNECTIONS,
@@ -37,6 +45,7 @@ export async function driveRedirect(url: string, seconds: number, clickIds = new
     requests: [
       {
         method: 'GET',
+        ...(paths.length > 0 ? { setupRequest: (request: autocannon.Request) => ({ ...request, path: paths[next++ % paths.length]! }) } : {}),
         onResponse: (status: number, _body: string, _context: unknown, headers?: Record<string, string | string[]>) => {
           if (status !== 302 || !headers) return;
           const location = headers['location'];
@@ -61,63 +70,73 @@ export async function driveRedirect(url: string, seconds: number, clickIds = new
 export async function redirectBench(report: Report, backends: Array<'pglite' | 'postgres'>): Promise<void> {
   const section = report.section(`Redirect GET /r/{code}: autocannon, ${CONNECTIONS} connections, ${DURATION_S} s (after ${WARMUP_S} s warm-up)`);
   for (const backend of backends) {
-    const bareDir = mkdtempSync(join(tmpdir(), 'affable-bench-bare-'));
-    const bare = await startServer({ script: 'bench/bare-server.ts', dataDir: bareDir });
-    let bareResult: LoadResult;
-    let bareRss: number | null;
-    let bareCpu: CpuSample;
-    try {
-      await driveRedirect(`${bare.url}/r/bench`, WARMUP_S);
-      bare.resetPeakRss();
-      const meter = cpuMeter(bare.pid);
-      bareResult = await driveRedirect(`${bare.url}/r/bench`, DURATION_S);
-      bareCpu = meter();
-      bareRss = bare.peakRssBytes();
-    } finally {
-      await bare.stop();
-      rmSync(bareDir, { recursive: true, force: true });
+    for (const links of [1, LINKS]) {
+      // The bare server gets the same load (it answers any code alike): spreading the requests costs
+      // the load generator CPU, on the same two cores, and both sides pay it.
+      const load = links === 1 ? 'one link' : `${links} links`;
+      const bare = await runBare(links);
+      section.rows.push({
+        backend,
+        server: `bare node:http, ${load}`,
+        'req/s': bare.load.requestsPerSecond,
+        'p50 ms': bare.load.p50Ms,
+        'p99 ms': bare.load.p99Ms,
+        'peak RSS MiB': mib(bare.peakRss),
+        'ratio to bare': 1,
+        ...cpuCells(bare.cpu),
+        '302s': bare.load.status3xx,
+        'non-3xx': bare.load.other,
+        'clicks stored': null,
+        'lost': null,
+      });
+      const affable = await runAffable(backend, links);
+      const server = `Affable, ${load}`;
+      section.rows.push({
+        backend,
+        server,
+        'req/s': affable.load.requestsPerSecond,
+        'p50 ms': affable.load.p50Ms,
+        'p99 ms': affable.load.p99Ms,
+        'peak RSS MiB': mib(affable.peakRss),
+        'ratio to bare': affable.load.requestsPerSecond / bare.load.requestsPerSecond,
+        ...cpuCells(affable.cpu),
+        '302s': affable.load.status3xx,
+        'non-3xx': affable.load.other,
+        'clicks stored': affable.stored,
+        'lost': affable.lost,
+      });
+      if (affable.lost !== 0) throw new Error(`${backend}, ${server}: ${affable.lost} clicks answered with a 302 are not in the database`);
+      section.notes.push(
+        `${backend}, ${server}: every one of the ${affable.answered} click ids answered with a 302 (warm-up included) is in the database; ${affable.stored - affable.answered} more were stored whose 302 was still in flight when the load generator stopped (≤ ${CONNECTIONS} per phase).`,
+      );
     }
-    section.rows.push({
-      backend,
-      server: 'bare node:http',
-      'req/s': bareResult.requestsPerSecond,
-      'p50 ms': bareResult.p50Ms,
-      'p99 ms': bareResult.p99Ms,
-      'peak RSS MiB': mib(bareRss),
-      'ratio to bare': 1,
-      ...cpuCells(bareCpu),
-      '302s': bareResult.status3xx,
-      'non-3xx': bareResult.other,
-      'clicks stored': null,
-      'lost': null,
-    });
-
-    const affable = await runAffable(backend);
-    section.rows.push({
-      backend,
-      server: 'Affable',
-      'req/s': affable.load.requestsPerSecond,
-      'p50 ms': affable.load.p50Ms,
-      'p99 ms': affable.load.p99Ms,
-      'peak RSS MiB': mib(affable.peakRss),
-      'ratio to bare': affable.load.requestsPerSecond / bareResult.requestsPerSecond,
-      ...cpuCells(affable.cpu),
-      '302s': affable.load.status3xx,
-      'non-3xx': affable.load.other,
-      'clicks stored': affable.stored,
-      'lost': affable.lost,
-    });
-    if (affable.lost !== 0) throw new Error(`${backend}: ${affable.lost} clicks answered with a 302 are not in the database`);
-    section.notes.push(
-      `${backend}: every one of the ${affable.answered} click ids answered with a 302 (warm-up included) is in the database; ${affable.stored - affable.answered} more were stored whose 302 was still in flight when the load generator stopped (≤ ${CONNECTIONS} per phase).`,
-    );
   }
+  section.notes.push(
+    `Loads: every click on one link, whose per-link counter row every batch updates; and clicks on ${LINKS} links in turn, as a live program spreads them, where a batch updates a counter row per link it holds (drizzle/0003).`,
+  );
   section.notes.push(`Cores: CPU time per wall second of the server process, of all postgres processes and of the load generator (this bench process); the machine has ${availableParallelism()}.`);
   section.notes.push('Target: Affable ≥ 0.5 × bare, p99 ≤ 20 ms, every click committed before its 302 (group commit).');
   report.print(section);
 }
 
-async function runAffable(backend: 'pglite' | 'postgres'): Promise<{ load: LoadResult; cpu: CpuSample; peakRss: number | null; stored: number; answered: number; lost: number }> {
+/** The bare server under the same load as Affable's run with `links` links. */
+async function runBare(links: number): Promise<{ load: LoadResult; cpu: CpuSample; peakRss: number | null }> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'affable-bench-bare-'));
+  const bare = await startServer({ script: 'bench/bare-server.ts', dataDir });
+  try {
+    const spread = links > 1 ? Array.from({ length: links }, (_, i) => `/r/bare${i}`) : [];
+    await driveRedirect(`${bare.url}/r/bench`, WARMUP_S, new Set(), spread);
+    bare.resetPeakRss();
+    const meter = cpuMeter(bare.pid);
+    const load = await driveRedirect(`${bare.url}/r/bench`, DURATION_S, new Set(), spread);
+    return { load, cpu: meter(), peakRss: bare.peakRssBytes() };
+  } finally {
+    await bare.stop();
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+async function runAffable(backend: 'pglite' | 'postgres', links: number): Promise<{ load: LoadResult; cpu: CpuSample; peakRss: number | null; stored: number; answered: number; lost: number }> {
   const dataDir = mkdtempSync(join(tmpdir(), 'affable-bench-redirect-'));
   const fresh = backend === 'postgres' ? await createFreshDatabase('redirect') : null;
   const target: Target = { backend, dataDir, databaseUrl: fresh?.url };
@@ -126,13 +145,15 @@ async function runAffable(backend: 'pglite' | 'postgres'): Promise<{ load: LoadR
     server = await startServer({ dataDir, databaseUrl: fresh?.url, cpuProfDir: process.env['BENCH_CPU_PROF_DIR'] });
     const api = new Api(server.url);
     await createProgram(api, 'bench');
-    const affiliate = await createAffiliate(api, 'bench', 'clicker');
-    const url = `${server.url}/r/${affiliate.code}`;
+    const paths: string[] = [];
+    for (let i = 0; i < links; i += 1) paths.push(`/r/${(await createAffiliate(api, 'bench', `clicker${i}`)).code}`);
+    const url = `${server.url}${paths[0]}`;
+    const spread = links > 1 ? paths : [];
     const clickIds = new Set<string>();
-    await driveRedirect(url, WARMUP_S, clickIds);
+    await driveRedirect(url, WARMUP_S, clickIds, spread);
     server.resetPeakRss();
     const meter = cpuMeter(server.pid);
-    const load = await driveRedirect(url, DURATION_S, clickIds);
+    const load = await driveRedirect(url, DURATION_S, clickIds, spread);
     const cpu = meter();
     const peakRss = server.peakRssBytes();
     // A graceful stop flushes nothing new here (every 302 already waited for its commit); it lets
