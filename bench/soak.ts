@@ -1,10 +1,12 @@
 // `npm run soak`: robustness as measured facts, on PGlite and on PostgreSQL (loopback only,
 // bounded loops; SOAK_BACKENDS=pglite,postgres to choose).
-//   1. kill -9 the server in the middle of click load, restart it on the same data: every click
-//      answered with a 302 is stored, none twice.
+//   1. kill -9 the server in the middle of click load (over several links), restart it on the same
+//      data: every click answered with a 302 is stored, none twice, and every link's counter
+//      (link_click_counts) equals its stored human clicks.
 //   2. the same in the middle of event load: every event answered 2xx is stored with its payment,
 //      none twice; after the restart every acknowledged event redelivered answers duplicate:true and
-//      every event that was in flight at the kill answers 201 or 200 (never 5xx, never a second copy).
+//      every event that was in flight at the kill answers 201 or 200 (never 5xx, never a second copy),
+//      and each recruit's JV net (recruit_jv_nets) equals the one summed from the ledger.
 //   3. 10,000 malformed or hostile requests: fuzzed JSON, huge bodies, SQL and script injection,
 //      wrong types, other affiliates' ids (as a signed-in affiliate), path traversal, bad auth.
 //      Prints the 5xx count (must be 0) and the row count of every table before and after.
@@ -26,6 +28,33 @@ import { buildWeb } from '../scripts/build-web.js';
 const LOAD_BEFORE_KILL_MS = QUICK ? 1_500 : 3_000;
 const LOAD_AFTER_RESTART_MS = QUICK ? 1_000 : 2_000;
 const HOSTILE_REQUESTS = 10_000;
+/** The click load requests this many affiliates' links in turn, so batches update several counter rows. */
+const CLICK_LINKS = 10;
+
+/**
+ * Rows where a projection kept by a trigger disagrees with the same figure summed from its source
+ * after the crash: `projection` and `source` answer (key, value) rows; a key missing on one side
+ * counts as a difference unless its value on the other is 0.
+ */
+async function projectionDifferences(rows: <R>(text: string, params?: unknown[]) => Promise<R[]>, projection: string, source: string): Promise<number> {
+  const [row] = await rows<{ n: string }>(
+    `select count(*) as n from (${projection}) p full join (${source}) s on s.key = p.key where coalesce(p.value, 0) <> coalesce(s.value, 0)`,
+  );
+  return Number(row!.n);
+}
+
+/** link_click_counts against the stored human clicks, per link. */
+const CLICK_COUNTS = ['select link_id as key, clicks as value from link_click_counts', 'select link_id as key, count(*) as value from clicks where not is_bot group by link_id'] as const;
+
+/** recruit_jv_nets against the ledger's JV earn and reverse entries, per recruiter and recruit (drizzle/0009's backfill). */
+const JV_NETS = [
+  "select program_id || ':' || recruiter_id || ':' || recruit_id as key, net as value from recruit_jv_nets",
+  `select c.program_id || ':' || c.affiliate_id || ':' || (c.basis->>'recruitAffiliateId') as key, sum(e.amount) as value
+   from ledger_entries e join commissions c on c.id = e.commission_id
+   where e.type in ('earn', 'reverse') and c.kind = 'jv' and c.basis->>'recruitAffiliateId' is not null
+     and e.program_id = c.program_id and e.affiliate_id = c.affiliate_id
+   group by 1`,
+] as const;
 
 /** A server on its own data (a temp dir, or a fresh PostgreSQL database) that can be killed and restarted. */
 class Subject {
@@ -82,13 +111,15 @@ async function killDuringClicks(backend: 'pglite' | 'postgres'): Promise<Row> {
     const server = subject.server!;
     const api = new Api(server.url);
     await createProgram(api, 'soak');
-    const affiliate = await createAffiliate(api, 'soak', 'clicker');
+    const codes: string[] = [];
+    for (let i = 0; i < CLICK_LINKS; i += 1) codes.push((await createAffiliate(api, 'soak', `clicker${i}`)).code);
+    let next = 0;
     const acknowledged: string[] = [];
     let failed = 0;
     let other = 0;
     const click = async (driver: HttpDriver) => {
       try {
-        const res = await driver.send('GET', `/r/${affiliate.code}`, undefined, { 'user-agent': BROWSER_UA }, 5_000);
+        const res = await driver.send('GET', `/r/${codes[next++ % codes.length]!}`, undefined, { 'user-agent': BROWSER_UA }, 5_000);
         const id = res.status === 302 ? /[?&]aff_click=([^&]+)/.exec(String(res.headers['location']))?.[1] : undefined;
         if (id) acknowledged.push(id);
         else other += 1;
@@ -113,11 +144,13 @@ async function killDuringClicks(backend: 'pglite' | 'postgres'): Promise<Row> {
     const stored = await subject.inspect(async (rows) => ({
       ids: new Set((await rows<{ id: string }>('select id from clicks')).map((r) => r.id)),
       copies: Number((await rows<{ n: string }>('select count(*) - count(distinct id) as n from clicks'))[0]!.n),
+      counters: Number((await rows<{ n: string }>('select count(*) as n from link_click_counts'))[0]!.n),
+      countersOff: await projectionDifferences(rows, ...CLICK_COUNTS),
     }));
     const lost = acknowledged.filter((id) => !stored.ids.has(id)).length;
     return {
       backend,
-      load: 'clicks (20 connections)',
+      load: `clicks (20 connections, ${CLICK_LINKS} links)`,
       'acked before kill': beforeKill,
       'acked after restart': acknowledged.length - beforeKill,
       'failed at kill': failed,
@@ -125,7 +158,8 @@ async function killDuringClicks(backend: 'pglite' | 'postgres'): Promise<Row> {
       'rows stored': stored.ids.size,
       lost,
       duplicates: stored.copies,
-      verdict: lost === 0 && stored.copies === 0 && other === 0 ? 'ok' : 'FAIL',
+      'projection rows off': `${stored.countersOff} of ${stored.counters} link counters`,
+      verdict: lost === 0 && stored.copies === 0 && other === 0 && stored.counters === CLICK_LINKS && stored.countersOff === 0 ? 'ok' : 'FAIL',
     };
   } finally {
     await subject.dispose();
@@ -194,10 +228,14 @@ async function killDuringEvents(backend: 'pglite' | 'postgres'): Promise<Row> {
       // A second copy of an event's effects would be a second commission of the same kind on a payment.
       doubled: Number((await rows<{ n: string }>('select count(*) as n from (select 1 from commissions group by payment_id, kind, affiliate_id having count(*) > 1) d'))[0]!.n),
       doubledEarn: Number((await rows<{ n: string }>("select count(*) as n from (select 1 from ledger_entries where type = 'earn' group by commission_id having count(*) > 1) d"))[0]!.n),
+      jvNets: Number((await rows<{ n: string }>('select count(*) as n from recruit_jv_nets'))[0]!.n),
+      jvNetsOff: await projectionDifferences(rows, ...JV_NETS),
     }));
     const lost = acknowledged.filter((id) => !stored.events.has(id)).length;
     const lostPayments = [...traffic.acknowledgedPayments].filter((id) => !stored.payments.has(id)).length;
-    const ok = lost === 0 && lostPayments === 0 && stored.doubled === 0 && stored.doubledEarn === 0 && redelivered.other === 0 && replayOk === replays.length && refused === 0;
+    // The JV nets are checked only if the load made some (a fifth of the sellers are recruited).
+    const ok =
+      lost === 0 && lostPayments === 0 && stored.doubled === 0 && stored.doubledEarn === 0 && redelivered.other === 0 && replayOk === replays.length && refused === 0 && stored.jvNets > 0 && stored.jvNetsOff === 0;
     return {
       backend,
       load: 'events (16 clients)',
@@ -210,6 +248,7 @@ async function killDuringEvents(backend: 'pglite' | 'postgres'): Promise<Row> {
       'rows stored': stored.events.size,
       lost: lost + lostPayments,
       duplicates: stored.doubled + stored.doubledEarn,
+      'projection rows off': `${stored.jvNetsOff} of ${stored.jvNets} JV nets`,
       verdict: ok ? 'ok' : 'FAIL',
     };
   } finally {
@@ -318,7 +357,7 @@ for (const backend of backends) {
   tableCounts.rows.push(...result.tables);
   for (const line of result.fiveHundreds) attack.notes.push(`${backend}: ${line}`);
 }
-crash.notes.push('acked = answered 302 (clicks) or 2xx (events) before the kill or after the restart; lost = acked but not in the database; duplicates = a click id or an event effect stored twice.');
+crash.notes.push('acked = answered 302 (clicks) or 2xx (events) before the kill or after the restart; lost = acked but not in the database; duplicates = a click id or an event effect stored twice; projection rows off = rows of a table a trigger keeps (link_click_counts, recruit_jv_nets) that differ from the same figure summed from the clicks or the ledger after the restart.');
 attack.notes.push('Every request is one the API must refuse (4xx) or answer without writing; the tables are counted after a graceful stop on PGlite, directly on PostgreSQL.');
 for (const section of [crash, attack, categories, tableCounts]) report.print(section);
 const path = report.write('soak');
