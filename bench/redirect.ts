@@ -9,6 +9,7 @@ import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Api, createAffiliate, createProgram } from './lib/api.js';
 import { openTarget, rowsOf, type Target } from './lib/db.js';
+import { CLICK_COUNTS, projectionCheck } from './lib/projections.js';
 import { createFreshDatabase } from './lib/postgres.js';
 import { mib, QUICK, type Report } from './lib/report.js';
 import { cpuMeter, startServer, type CpuSample, type ServerHandle } from './lib/server.js';
@@ -88,6 +89,7 @@ export async function redirectBench(report: Report, backends: Array<'pglite' | '
         'non-3xx': bare.load.other,
         'clicks stored': null,
         'lost': null,
+        'counter rows off': null,
       });
       const affable = await runAffable(backend, links);
       const server = `Affable, ${load}`;
@@ -104,8 +106,10 @@ export async function redirectBench(report: Report, backends: Array<'pglite' | '
         'non-3xx': affable.load.other,
         'clicks stored': affable.stored,
         'lost': affable.lost,
+        'counter rows off': `${affable.counters.off} of ${affable.counters.rows}`,
       });
       if (affable.lost !== 0) throw new Error(`${backend}, ${server}: ${affable.lost} clicks answered with a 302 are not in the database`);
+      if (affable.counters.off !== 0) throw new Error(`${backend}, ${server}: ${affable.counters.off} links' click counters differ from their stored clicks`);
       section.notes.push(
         `${backend}, ${server}: every one of the ${affable.answered} click ids answered with a 302 (warm-up included) is in the database; ${affable.stored - affable.answered} more were stored whose 302 was still in flight when the load generator stopped (≤ ${CONNECTIONS} per phase).`,
       );
@@ -114,6 +118,7 @@ export async function redirectBench(report: Report, backends: Array<'pglite' | '
   section.notes.push(
     `Loads: every click on one link, whose per-link counter row every batch updates; and clicks on ${LINKS} links in turn, as a live program spreads them, where a batch updates a counter row per link it holds (drizzle/0003).`,
   );
+  section.notes.push('Counter rows off: rows of link_click_counts that differ from the human clicks stored for their link, after the run (of the rows it holds).');
   section.notes.push(`Cores: CPU time per wall second of the server process, of all postgres processes and of the load generator (this bench process); the machine has ${availableParallelism()}.`);
   section.notes.push('Target: Affable ≥ 0.5 × bare, p99 ≤ 20 ms, every click committed before its 302 (group commit).');
   report.print(section);
@@ -136,7 +141,10 @@ async function runBare(links: number): Promise<{ load: LoadResult; cpu: CpuSampl
   }
 }
 
-async function runAffable(backend: 'pglite' | 'postgres', links: number): Promise<{ load: LoadResult; cpu: CpuSample; peakRss: number | null; stored: number; answered: number; lost: number }> {
+async function runAffable(
+  backend: 'pglite' | 'postgres',
+  links: number,
+): Promise<{ load: LoadResult; cpu: CpuSample; peakRss: number | null; stored: number; answered: number; lost: number; counters: { rows: number; off: number } }> {
   const dataDir = mkdtempSync(join(tmpdir(), 'affable-bench-redirect-'));
   const fresh = backend === 'postgres' ? await createFreshDatabase('redirect') : null;
   const target: Target = { backend, dataDir, databaseUrl: fresh?.url };
@@ -165,7 +173,8 @@ async function runAffable(backend: 'pglite' | 'postgres', links: number): Promis
       const stored = new Set((await rowsOf<{ id: string }>(database, 'select id from clicks')).map((r) => r.id));
       let lost = 0;
       for (const id of clickIds) if (!stored.has(id)) lost += 1;
-      return { load, cpu, peakRss, stored: stored.size, answered: clickIds.size, lost };
+      const counters = await projectionCheck((text) => rowsOf(database, text), CLICK_COUNTS);
+      return { load, cpu, peakRss, stored: stored.size, answered: clickIds.size, lost, counters };
     } finally {
       await database.close();
     }

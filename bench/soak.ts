@@ -16,6 +16,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Api, createAffiliate, createProgram, type BenchAffiliate } from './lib/api.js';
 import { openTarget, rowsOf, type Target } from './lib/db.js';
+import { CLICK_COUNTS, JV_NETS, projectionCheck } from './lib/projections.js';
 import { HttpDriver } from './lib/http-driver.js';
 import { createFreshDatabase, postgresAvailable, type FreshDatabase } from './lib/postgres.js';
 import { QUICK, Report, type Row } from './lib/report.js';
@@ -30,31 +31,6 @@ const LOAD_AFTER_RESTART_MS = QUICK ? 1_000 : 2_000;
 const HOSTILE_REQUESTS = 10_000;
 /** The click load requests this many affiliates' links in turn, so batches update several counter rows. */
 const CLICK_LINKS = 10;
-
-/**
- * Rows where a projection kept by a trigger disagrees with the same figure summed from its source
- * after the crash: `projection` and `source` answer (key, value) rows; a key missing on one side
- * counts as a difference unless its value on the other is 0.
- */
-async function projectionDifferences(rows: <R>(text: string, params?: unknown[]) => Promise<R[]>, projection: string, source: string): Promise<number> {
-  const [row] = await rows<{ n: string }>(
-    `select count(*) as n from (${projection}) p full join (${source}) s on s.key = p.key where coalesce(p.value, 0) <> coalesce(s.value, 0)`,
-  );
-  return Number(row!.n);
-}
-
-/** link_click_counts against the stored human clicks, per link. */
-const CLICK_COUNTS = ['select link_id as key, clicks as value from link_click_counts', 'select link_id as key, count(*) as value from clicks where not is_bot group by link_id'] as const;
-
-/** recruit_jv_nets against the ledger's JV earn and reverse entries, per recruiter and recruit (drizzle/0009's backfill). */
-const JV_NETS = [
-  "select program_id || ':' || recruiter_id || ':' || recruit_id as key, net as value from recruit_jv_nets",
-  `select c.program_id || ':' || c.affiliate_id || ':' || (c.basis->>'recruitAffiliateId') as key, sum(e.amount) as value
-   from ledger_entries e join commissions c on c.id = e.commission_id
-   where e.type in ('earn', 'reverse') and c.kind = 'jv' and c.basis->>'recruitAffiliateId' is not null
-     and e.program_id = c.program_id and e.affiliate_id = c.affiliate_id
-   group by 1`,
-] as const;
 
 /** A server on its own data (a temp dir, or a fresh PostgreSQL database) that can be killed and restarted. */
 class Subject {
@@ -144,8 +120,7 @@ async function killDuringClicks(backend: 'pglite' | 'postgres'): Promise<Row> {
     const stored = await subject.inspect(async (rows) => ({
       ids: new Set((await rows<{ id: string }>('select id from clicks')).map((r) => r.id)),
       copies: Number((await rows<{ n: string }>('select count(*) - count(distinct id) as n from clicks'))[0]!.n),
-      counters: Number((await rows<{ n: string }>('select count(*) as n from link_click_counts'))[0]!.n),
-      countersOff: await projectionDifferences(rows, ...CLICK_COUNTS),
+      counters: await projectionCheck(rows, CLICK_COUNTS),
     }));
     const lost = acknowledged.filter((id) => !stored.ids.has(id)).length;
     return {
@@ -158,8 +133,8 @@ async function killDuringClicks(backend: 'pglite' | 'postgres'): Promise<Row> {
       'rows stored': stored.ids.size,
       lost,
       duplicates: stored.copies,
-      'projection rows off': `${stored.countersOff} of ${stored.counters} link counters`,
-      verdict: lost === 0 && stored.copies === 0 && other === 0 && stored.counters === CLICK_LINKS && stored.countersOff === 0 ? 'ok' : 'FAIL',
+      'projection rows off': `${stored.counters.off} of ${stored.counters.rows} link counters`,
+      verdict: lost === 0 && stored.copies === 0 && other === 0 && stored.counters.rows === CLICK_LINKS && stored.counters.off === 0 ? 'ok' : 'FAIL',
     };
   } finally {
     await subject.dispose();
@@ -228,14 +203,13 @@ async function killDuringEvents(backend: 'pglite' | 'postgres'): Promise<Row> {
       // A second copy of an event's effects would be a second commission of the same kind on a payment.
       doubled: Number((await rows<{ n: string }>('select count(*) as n from (select 1 from commissions group by payment_id, kind, affiliate_id having count(*) > 1) d'))[0]!.n),
       doubledEarn: Number((await rows<{ n: string }>("select count(*) as n from (select 1 from ledger_entries where type = 'earn' group by commission_id having count(*) > 1) d"))[0]!.n),
-      jvNets: Number((await rows<{ n: string }>('select count(*) as n from recruit_jv_nets'))[0]!.n),
-      jvNetsOff: await projectionDifferences(rows, ...JV_NETS),
+      jvNets: await projectionCheck(rows, JV_NETS),
     }));
     const lost = acknowledged.filter((id) => !stored.events.has(id)).length;
     const lostPayments = [...traffic.acknowledgedPayments].filter((id) => !stored.payments.has(id)).length;
     // The JV nets are checked only if the load made some (a fifth of the sellers are recruited).
     const ok =
-      lost === 0 && lostPayments === 0 && stored.doubled === 0 && stored.doubledEarn === 0 && redelivered.other === 0 && replayOk === replays.length && refused === 0 && stored.jvNets > 0 && stored.jvNetsOff === 0;
+      lost === 0 && lostPayments === 0 && stored.doubled === 0 && stored.doubledEarn === 0 && redelivered.other === 0 && replayOk === replays.length && refused === 0 && stored.jvNets.rows > 0 && stored.jvNets.off === 0;
     return {
       backend,
       load: 'events (16 clients)',
@@ -248,7 +222,7 @@ async function killDuringEvents(backend: 'pglite' | 'postgres'): Promise<Row> {
       'rows stored': stored.events.size,
       lost: lost + lostPayments,
       duplicates: stored.doubled + stored.doubledEarn,
-      'projection rows off': `${stored.jvNetsOff} of ${stored.jvNets} JV nets`,
+      'projection rows off': `${stored.jvNets.off} of ${stored.jvNets.rows} JV nets`,
       verdict: ok ? 'ok' : 'FAIL',
     };
   } finally {
