@@ -1,8 +1,9 @@
 // Bench 1: the click redirect GET /r/{code} under autocannon (50 connections), beside a bare
 // node:http server answering the same 302 with the same Set-Cookie. After each run every click id
 // the load generator saw in a 302 must be in the database (committed before its 302).
-// Two loads on Affable: every click on one link (the worst case for the per-link counters, whose
-// row every batch updates), and clicks spread over LINKS links in turn, as a live program's are.
+// Two loads on Affable: every click on one link (every batch updates the same one counter row of
+// link_click_counts), and clicks spread over LINKS links in turn, as a live program's are (a batch
+// updates a counter row per link it holds).
 import autocannon from 'autocannon';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
