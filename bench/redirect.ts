@@ -34,20 +34,20 @@ export interface LoadResult {
 }
 
 /**
- * Drives `url` for `seconds`, collecting the click id of every 302 answered. With `paths`, the
- * requests go to those paths of `url`'s server in turn.
+ * Drives `paths` of the server at `base` (in turn, when there are several) for `seconds`,
+ * collecting the click id of every 302 answered.
  */
-export async function driveRedirect(url: string, seconds: number, clickIds = new Set<string>(), paths: readonly string[] = []): Promise<LoadResult> {
+export async function driveRedirect(base: string, paths: readonly string[], seconds: number, clickIds = new Set<string>()): Promise<LoadResult> {
   let next = 0;
   const result = await autocannon({
-    url,
+    url: `${base}${paths[0]!}`,
     connections: CONNECTIONS,
     duration: seconds,
     headers: { 'user-agent': BROWSER_UA },
     requests: [
       {
         method: 'GET',
-        ...(paths.length > 0 ? { setupRequest: (request: autocannon.Request) => ({ ...request, path: paths[next++ % paths.length]! }) } : {}),
+        ...(paths.length > 1 ? { setupRequest: (request: autocannon.Request) => ({ ...request, path: paths[next++ % paths.length]! }) } : {}),
         onResponse: (status: number, _body: string, _context: unknown, headers?: Record<string, string | string[]>) => {
           if (status !== 302 || !headers) return;
           const location = headers['location'];
@@ -80,14 +80,7 @@ export async function redirectBench(report: Report, backends: Array<'pglite' | '
       section.rows.push({
         backend,
         server: `bare node:http, ${load}`,
-        'req/s': bare.load.requestsPerSecond,
-        'p50 ms': bare.load.p50Ms,
-        'p99 ms': bare.load.p99Ms,
-        'peak RSS MiB': mib(bare.peakRss),
-        'ratio to bare': 1,
-        ...cpuCells(bare.cpu),
-        '302s': bare.load.status3xx,
-        'non-3xx': bare.load.other,
+        ...runCells(bare, bare.load),
         'clicks stored': null,
         'lost': null,
         'counter rows off': null,
@@ -97,14 +90,7 @@ export async function redirectBench(report: Report, backends: Array<'pglite' | '
       section.rows.push({
         backend,
         server,
-        'req/s': affable.load.requestsPerSecond,
-        'p50 ms': affable.load.p50Ms,
-        'p99 ms': affable.load.p99Ms,
-        'peak RSS MiB': mib(affable.peakRss),
-        'ratio to bare': affable.load.requestsPerSecond / bare.load.requestsPerSecond,
-        ...cpuCells(affable.cpu),
-        '302s': affable.load.status3xx,
-        'non-3xx': affable.load.other,
+        ...runCells(affable, bare.load),
         'clicks stored': affable.stored,
         'lost': affable.lost,
         'counter rows off': `${affable.counters.off} of ${affable.counters.rows}`,
@@ -125,16 +111,37 @@ export async function redirectBench(report: Report, backends: Array<'pglite' | '
   report.print(section);
 }
 
+/** What a measured run of either server gives. */
+interface Run {
+  load: LoadResult;
+  cpu: CpuSample;
+  peakRss: number | null;
+}
+
+/** A run's cells of the table, its ratio taken to `bare` (the same load on the bare server). */
+function runCells(run: Run, bare: LoadResult): Record<string, number | null> {
+  return {
+    'req/s': run.load.requestsPerSecond,
+    'p50 ms': run.load.p50Ms,
+    'p99 ms': run.load.p99Ms,
+    'peak RSS MiB': mib(run.peakRss),
+    'ratio to bare': run.load.requestsPerSecond / bare.requestsPerSecond,
+    ...cpuCells(run.cpu),
+    '302s': run.load.status3xx,
+    'non-3xx': run.load.other,
+  };
+}
+
 /** The bare server under the same load as Affable's run with `links` links. */
-async function runBare(links: number): Promise<{ load: LoadResult; cpu: CpuSample; peakRss: number | null }> {
+async function runBare(links: number): Promise<Run> {
   const dataDir = mkdtempSync(join(tmpdir(), 'affable-bench-bare-'));
   const bare = await startServer({ script: 'bench/bare-server.ts', dataDir });
   try {
-    const spread = links > 1 ? Array.from({ length: links }, (_, i) => `/r/bare${i}`) : [];
-    await driveRedirect(`${bare.url}/r/bench`, WARMUP_S, new Set(), spread);
+    const paths = Array.from({ length: links }, (_, i) => `/r/bench${i}`);
+    await driveRedirect(bare.url, paths, WARMUP_S);
     bare.resetPeakRss();
     const meter = cpuMeter(bare.pid);
-    const load = await driveRedirect(`${bare.url}/r/bench`, DURATION_S, new Set(), spread);
+    const load = await driveRedirect(bare.url, paths, DURATION_S);
     return { load, cpu: meter(), peakRss: bare.peakRssBytes() };
   } finally {
     await bare.stop();
@@ -145,7 +152,7 @@ async function runBare(links: number): Promise<{ load: LoadResult; cpu: CpuSampl
 async function runAffable(
   backend: 'pglite' | 'postgres',
   links: number,
-): Promise<{ load: LoadResult; cpu: CpuSample; peakRss: number | null; stored: number; answered: number; lost: number; counters: { rows: number; off: number } }> {
+): Promise<Run & { stored: number; answered: number; lost: number; counters: { rows: number; off: number } }> {
   const dataDir = mkdtempSync(join(tmpdir(), 'affable-bench-redirect-'));
   const fresh = backend === 'postgres' ? await createFreshDatabase('redirect') : null;
   const target: Target = { backend, dataDir, databaseUrl: fresh?.url };
@@ -156,13 +163,11 @@ async function runAffable(
     await createProgram(api, 'bench');
     const paths: string[] = [];
     for (let i = 0; i < links; i += 1) paths.push(`/r/${(await createAffiliate(api, 'bench', `clicker${i}`)).code}`);
-    const url = `${server.url}${paths[0]}`;
-    const spread = links > 1 ? paths : [];
     const clickIds = new Set<string>();
-    await driveRedirect(url, WARMUP_S, clickIds, spread);
+    await driveRedirect(server.url, paths, WARMUP_S, clickIds);
     server.resetPeakRss();
     const meter = cpuMeter(server.pid);
-    const load = await driveRedirect(url, DURATION_S, clickIds, spread);
+    const load = await driveRedirect(server.url, paths, DURATION_S, clickIds);
     const cpu = meter();
     const peakRss = server.peakRssBytes();
     // A graceful stop flushes nothing new here (every 302 already waited for its commit); it lets
