@@ -565,6 +565,8 @@ async function applyRefund(tx: Tx, program: ProgramRow, input: EventInput, at: n
       amount,
       at: new Date(at),
       createdAt: recordedAt,
+      // The payment's, as the database sets it on insert whatever is given (drizzle/0010).
+      saleAffiliateId: row.saleAffiliateId,
     },
   ]);
   // The answer reads the entries back after the writes: the ledger orders entries that share an

@@ -302,29 +302,33 @@ interface AffiliateBookJson {
  * R5.1/R5.2 `SalesBook.measure` in SQL, as one row (revenue as text, customers): the affiliate's
  * sales paid within `window` (an index range on payments_sale_affiliate), each netted of its
  * refunds up to `window.refundsThrough`; a sale whose net is not positive counts for nothing,
- * customer included. Refunds are summed only for the affiliate's sales in the window, then joined
- * back, so no row is repeated and the sums stay exact. However many sales an affiliate has, one
- * row crosses to Node. `affiliate` is an SQL expression of their id (a parameter, or a subquery
- * inside an event's facts). statements.test.ts proves it equal to the domain over the whole book.
+ * customer included. However many sales an affiliate has, one row crosses to Node. `affiliate` is
+ * an SQL expression of their id (a parameter, or a subquery inside an event's facts).
+ * statements.test.ts proves it equal to the domain over the whole book.
+ *
+ * The refunds are the affiliate's own (each carries its sale's affiliate: refunds_sale_affiliate,
+ * drizzle/0010), never the program's, summed per payment into one JSON object that each sale
+ * looks itself up in. There is no join for a plan to get wrong: the sales were once joined to
+ * their refunds, and a plan made for a generic affiliate's hundred sales, run for a seller with
+ * 30k, re-ran the refunds' aggregate for every sale (23 s a payment, bench/big-seller.ts).
  */
 export function tierTotalsSql(programId: string, affiliate: SQL, window: TierWindow): SQL {
   // The domain compares whole milliseconds and timestamptz keeps microseconds that the drivers
   // truncate on reading (loadSalesBook truncates too), so "after t" is "from t's next
   // millisecond on" and "at most t" is "before t's next millisecond".
   const nextMs = (at: Instant) => sql`${new Date(at + 1).toISOString()}::timestamptz`;
-  return sql`with sales as materialized (
-      select external_id, customer_id, amount from payments
+  return sql`with refunded as materialized (
+      select coalesce(jsonb_object_agg(payment_id, amount), '{}'::jsonb) as by_payment from (
+        select payment_id, sum(amount) as amount from refunds
+        where program_id = ${programId} and sale_affiliate_id = ${affiliate} and at < ${nextMs(window.refundsThrough)}
+        group by payment_id
+      ) r
+    ), sales as (
+      select customer_id, amount - coalesce(((select by_payment from refunded) ->> external_id)::bigint, 0) as net from payments
       where program_id = ${programId} and sale_affiliate_id = ${affiliate}
         and paid_at >= ${nextMs(window.paidAfter)} and paid_at < ${nextMs(window.paidThrough)}
-    ), refunded as (
-      select r.payment_id, sum(r.amount)::bigint as amount from refunds r join sales on sales.external_id = r.payment_id
-      where r.program_id = ${programId} and r.at < ${nextMs(window.refundsThrough)}
-      group by r.payment_id
     ), customers as (
-      select s.customer_id, sum(s.amount - coalesce(f.amount, 0)) as revenue
-      from sales s left join refunded f on f.payment_id = s.external_id
-      where s.amount - coalesce(f.amount, 0) > 0
-      group by s.customer_id
+      select customer_id, sum(net) as revenue from sales where net > 0 group by customer_id
     )
     select coalesce(sum(revenue), 0)::text as revenue, count(*)::int as customers from customers`;
 }
@@ -373,7 +377,8 @@ const refundOrder = sql`order by at, created_at, id`;
 /**
  * R5.1: an affiliate's sales that may still count at `at`, with their refunds, as a SalesBook (a
  * reassignment reprices several payments at several instants; the tests use it as the oracle of
- * tierTotalsSql). Refunds come by a join, a query of constant size however many sales.
+ * tierTotalsSql). Refunds are the affiliate's own, by the sale affiliate each carries (drizzle/0010),
+ * with no join: those of sales older than the horizon come along and are left out here.
  */
 export async function loadSalesBook(tx: Tx, programId: string, affiliateId: string, at: Date, holdDays: number): Promise<SalesBook> {
   const doc = await jsonDoc<SalesBookJson>(
@@ -382,8 +387,7 @@ export async function loadSalesBook(tx: Tx, programId: string, affiliateId: stri
       select external_id, customer_id, amount, paid_at from payments
       where program_id = ${programId} and sale_affiliate_id = ${affiliateId} and paid_at >= ${salesHorizon(at, holdDays).toISOString()}::timestamptz
     ), sale_refunds as (
-      select r.id, r.payment_id, r.amount, r.at, r.created_at from refunds r join sales on sales.external_id = r.payment_id
-      where r.program_id = ${programId}
+      select id, payment_id, amount, at, created_at from refunds where program_id = ${programId} and sale_affiliate_id = ${affiliateId}
     )
     select json_build_object(
       'sale_ids', coalesce((select json_agg(external_id order by external_id) from sales), '[]'::json),

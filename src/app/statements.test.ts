@@ -285,6 +285,13 @@ async function storeBook(book: Book) {
     );
     if (refundRows.length > 0) await tx.insert(refunds).values(refundRows);
   });
+  // loadSalesBook (the oracle below) and tierTotalsSql both find refunds by the sale affiliate the
+  // database gives each one (drizzle/0010): that it is their payment's is checked here, by a join.
+  const carried = (await database.transaction((tx) =>
+    tx.execute(sql`select r.sale_affiliate_id as carried, p.sale_affiliate_id as payment from refunds r
+      left join payments p on p.program_id = r.program_id and p.external_id = r.payment_id where starts_with(r.id, ${`rfd_tier${run}_`})`),
+  )) as unknown as { rows: Array<{ carried: string | null; payment: string | null }> };
+  for (const row of carried.rows) expect(row.carried).toBe(row.payment ?? null);
   return { programIds, affiliateIds };
 }
 

@@ -200,10 +200,9 @@ export async function tierOf(tx: Tx, program: ProgramRow, affiliateId: string, n
 }
 
 /**
- * tierTotalsSql (facts.ts) for one affiliate. It runs unprepared on purpose: PostgreSQL plans it
- * for this affiliate's number of sales (index probes into refunds for a few sales, one hash of the
- * program's refunds for a big seller), where a generic plan of a prepared statement would fit one
- * or the other.
+ * tierTotalsSql (facts.ts) for one affiliate, unprepared: a dashboard read plans it for this
+ * affiliate. Its SQL has no join left whose plan depends on their number of sales (an event's
+ * facts run it prepared, with the affiliate unknown to the planner).
  */
 async function tierTotals(tx: Tx, programId: string, affiliateId: string, window: TierWindow): Promise<TierTotals> {
   const result = (await tx.execute(tierTotalsSql(programId, sql`${affiliateId}`, window))) as unknown as { rows: Array<{ revenue: string; customers: number }> };

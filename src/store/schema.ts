@@ -285,8 +285,20 @@ export const refunds = pgTable(
     amount: money('amount').notNull(),
     at: instant('at').notNull(),
     createdAt: instant('created_at').notNull(),
+    /**
+     * The refunded payment's `sale_affiliate_id`, kept by the database (drizzle/0010: set on insert
+     * from the payment whatever the writer gives, and moved with it when a reassignment moves the sale).
+     * A seller's tier totals read the refunds of their sales by it instead of joining every refund
+     * of the program.
+     */
+    saleAffiliateId: text('sale_affiliate_id'),
   },
-  (t) => [index('refunds_payment').on(t.programId, t.paymentId)],
+  (t) => [
+    index('refunds_payment').on(t.programId, t.paymentId),
+    // In the database it also INCLUDEs payment_id and amount (drizzle/0010, by hand, as 0008), so
+    // that the refunds of a seller's sales are an index-only scan: carry the INCLUDE over by hand.
+    index('refunds_sale_affiliate').on(t.programId, t.saleAffiliateId, t.at),
+  ],
 );
 
 // ---------------------------------------------------------------------------------------------
