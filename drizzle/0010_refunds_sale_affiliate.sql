@@ -1,10 +1,10 @@
--- A seller's tier totals (tierTotalsSql: the facts of every payment that may credit them, the tier
--- card, the month's tier evaluation) net each sale of their window of its refunds. They found those
--- refunds by joining the window's sales with the program's refunds, and for a seller with many
--- sales PostgreSQL chose to hash every refund of the program: on a program with 204k refunds, the
--- totals of a seller with 30k sales took 92-150 ms, growing with the program and not with the
--- seller. Each refund now carries its sale's affiliate, and the seller's refunds are an index-only
--- range of their own (32-44 ms there, the rest being the 30k sales themselves).
+-- A seller's tier totals (tierTotalsSql: the facts of every payment that may credit them, and the
+-- tier card) net each sale of their window of its refunds. They found those
+-- refunds by joining the window's sales with the program's refunds. For a seller with many sales
+-- PostgreSQL hashed every refund of the program (92-150 ms for a seller with 30k sales in a program
+-- with 204k refunds), and the generic plan of the prepared statement re-ran the refunds' sum for
+-- every sale (23 s; docs/scaling.md, "A big seller in a big program"). Each refund now carries its
+-- sale's affiliate, and the seller's refunds are an index-only range of their own.
 --
 -- The database keeps the column, so no writer can forget it: a refund takes its payment's
 -- sale_affiliate_id when it is inserted, and a payment whose sale moves to another affiliate (or
