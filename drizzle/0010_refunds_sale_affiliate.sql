@@ -2,8 +2,8 @@
 -- tier card) net each sale of their window of its refunds. They found those
 -- refunds by joining the window's sales with the program's refunds. For a seller with many sales
 -- PostgreSQL hashed every refund of the program (92-150 ms for a seller with 30k sales in a program
--- with 204k refunds), and the generic plan of the prepared statement re-ran the refunds' sum for
--- every sale (23 s; docs/scaling.md, "A big seller in a big program"). Each refund now carries its
+-- with 204k refunds), and the generic plan of the prepared statement took 23 s a payment for that
+-- seller (docs/scaling.md, "A big seller in a big program"). Each refund now carries its
 -- sale's affiliate, and the seller's refunds are an index-only range of their own.
 --
 -- The database keeps the column, so no writer can forget it: a refund takes its payment's

@@ -309,8 +309,8 @@ interface AffiliateBookJson {
  * The refunds are the affiliate's own (each carries its sale's affiliate: refunds_sale_affiliate,
  * drizzle/0010), never the program's, summed per payment into one JSON object that each sale
  * looks itself up in. There is no join for a plan to get wrong: the sales were once joined to
- * their refunds, and a plan made for a generic affiliate's hundred sales, run for a seller with
- * 30k, re-ran the refunds' aggregate for every sale (23 s a payment, bench/big-seller.ts).
+ * their refunds, and the generic plan of the prepared statement, made for an affiliate's hundred
+ * sales, took 23 s a payment for a seller with 30k (bench/big-seller.ts).
  */
 export function tierTotalsSql(programId: string, affiliate: SQL, window: TierWindow): SQL {
   // The domain compares whole milliseconds and timestamptz keeps microseconds that the drivers
