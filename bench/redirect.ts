@@ -8,7 +8,7 @@ import autocannon from 'autocannon';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Api, createAffiliate, createProgram } from './lib/api.js';
+import { Api, createLinkCodes, createProgram } from './lib/api.js';
 import { openTarget, rowsOf, type Target } from './lib/db.js';
 import { CLICK_COUNTS, projectionCheck } from './lib/projections.js';
 import { createFreshDatabase } from './lib/postgres.js';
@@ -161,8 +161,7 @@ async function runAffable(
     server = await startServer({ dataDir, databaseUrl: fresh?.url, cpuProfDir: process.env['BENCH_CPU_PROF_DIR'] });
     const api = new Api(server.url);
     await createProgram(api, 'bench');
-    const paths: string[] = [];
-    for (let i = 0; i < links; i += 1) paths.push(`/r/${(await createAffiliate(api, 'bench', `clicker${i}`)).code}`);
+    const paths = (await createLinkCodes(api, 'bench', 'clicker', links)).map((code) => `/r/${code}`);
     const clickIds = new Set<string>();
     await driveRedirect(server.url, paths, WARMUP_S, clickIds);
     server.resetPeakRss();

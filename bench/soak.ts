@@ -14,7 +14,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Api, createAffiliate, createProgram, type BenchAffiliate } from './lib/api.js';
+import { Api, createAffiliate, createLinkCodes, createProgram, type BenchAffiliate } from './lib/api.js';
 import { openTarget, rowsOf, type Target } from './lib/db.js';
 import { CLICK_COUNTS, JV_NETS, projectionCheck } from './lib/projections.js';
 import { HttpDriver } from './lib/http-driver.js';
@@ -87,8 +87,7 @@ async function killDuringClicks(backend: 'pglite' | 'postgres'): Promise<Row> {
     const server = subject.server!;
     const api = new Api(server.url);
     await createProgram(api, 'soak');
-    const codes: string[] = [];
-    for (let i = 0; i < CLICK_LINKS; i += 1) codes.push((await createAffiliate(api, 'soak', `clicker${i}`)).code);
+    const codes = await createLinkCodes(api, 'soak', 'clicker', CLICK_LINKS);
     let next = 0;
     const acknowledged: string[] = [];
     let failed = 0;

@@ -72,3 +72,10 @@ export async function createAffiliate(api: Api, program: string, username: strin
   const links = await api.ok<{ main: { code: string }; jv: { code: string } }>('GET', `/api/v1/affiliates/${affiliate.id}/links?program=${program}`);
   return { id: affiliate.id, username, code: links.main.code, jv: links.jv.code };
 }
+
+/** `count` approved affiliates named `${prefix}0`, `${prefix}1`, …, one after another: their main link codes, in that order. */
+export async function createLinkCodes(api: Api, program: string, prefix: string, count: number): Promise<string[]> {
+  const codes: string[] = [];
+  for (let i = 0; i < count; i += 1) codes.push((await createAffiliate(api, program, `${prefix}${i}`)).code);
+  return codes;
+}
