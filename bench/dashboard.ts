@@ -137,10 +137,9 @@ async function explainHot(url: string, slug: string): Promise<string[]> {
     ).rows[0]!.next;
     await explain(
       'the balance sums (balanceOf)',
-      `select coalesce(sum(e.amount) filter (where c.due_at >= $3), 0), coalesce(sum(e.amount) filter (where c.due_at < $3), 0),
-              coalesce(sum(-e.amount) filter (where e.type = 'payout'), 0)
-       from ledger_entries e join commissions c on c.id = e.commission_id
-       where e.program_id = $1 and e.affiliate_id = $2 and e.at < $3 and c.program_id = $1 and c.affiliate_id = $2`,
+      `select coalesce(sum(amount) filter (where due_at >= $3), 0), coalesce(sum(amount) filter (where due_at < $3), 0),
+              coalesce(sum(-amount) filter (where type = 'payout'), 0)
+       from ledger_entries where program_id = $1 and affiliate_id = $2 and at < $3`,
       [program, top, next],
     );
     return plans;

@@ -110,7 +110,10 @@ export async function generateProgram(database: Database, options: GenerateOptio
     // Two streams on two connections (PostgreSQL; PGlite queues them): the sales, and the ledger
     // (entries after their commissions, which their foreign key needs committed).
     const [paymentCount, refundCount] = [paymentRows.length, refundRows.length];
-    const [commissionRows, entryRows] = [commissionBuffer.map((c) => commissionRow(c, program.id, 'usd', new Date(c.earnedAt))), entryBuffer.map((e) => entryRow(e, program.id, new Date(e.at)))];
+    // Every entry's commission is in the same buffer (generated together).
+    const byId = new Map(commissionBuffer.map((c) => [c.id, c]));
+    const commissionRows = commissionBuffer.map((c) => commissionRow(c, program.id, 'usd', new Date(c.earnedAt)));
+    const entryRows = entryBuffer.map((e) => entryRow(e, byId.get(e.commissionId)!, program.id, new Date(e.at)));
     const sales = (async () => {
       await bulkInsert(database, payments, paymentRows);
       await bulkInsert(database, refunds, refundRows);

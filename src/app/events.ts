@@ -573,7 +573,7 @@ async function applyRefund(tx: Tx, program: ProgramRow, input: EventInput, at: n
   // instant by when they were recorded and their id, which only the database knows for the old
   // ones. A refund writes no commission row, so the commissions read before still hold. The read
   // leaves with the writes and runs after them.
-  const writes = [refund, ...ledgerInserts(program, [], reversals, recordedAt)];
+  const writes = [refund, ...ledgerInserts(program, [], reversals, recordedAt, affected)];
   const values = { programId: program.id, paymentId: row.externalId };
   const [, entries] = await inOrder(tx, [() => runWrites(tx, writes), () => paymentEntries(tx, values)]);
   return { commissionIds, known: { commissions: affected, entries }, reasons: [], writes: [] };

@@ -6,21 +6,39 @@ import { commissions, ledgerEntries } from '../store/schema.js';
 import { commissionRow, entryRow, toCommission, toEntry } from '../store/ledger-rows.js';
 import type { Commission, LedgerEntry } from '../domain/index.js';
 
+/**
+ * Inserts `newCommissions` and `entries`. Each entry is of a new commission or of one in
+ * `existing` (a reversal, a payout): its row repeats that commission's due instant (entryRow).
+ */
 export async function appendLedger(
   tx: Tx,
   program: { id: string; currency: string },
   newCommissions: readonly Commission[],
   entries: readonly LedgerEntry[],
   recordedAt: Date,
+  existing: readonly Commission[] = [],
 ): Promise<void> {
-  for (const insert of ledgerInserts(program, newCommissions, entries, recordedAt)) await runWrites(tx, [insert]);
+  for (const insert of ledgerInserts(program, newCommissions, entries, recordedAt, existing)) await runWrites(tx, [insert]);
 }
 
 /** The INSERTs of appendLedger as statements, for a caller that runs them with its other writes (runWrites). */
-export function ledgerInserts(program: { id: string; currency: string }, newCommissions: readonly Commission[], entries: readonly LedgerEntry[], recordedAt: Date): Bound[] {
+export function ledgerInserts(
+  program: { id: string; currency: string },
+  newCommissions: readonly Commission[],
+  entries: readonly LedgerEntry[],
+  recordedAt: Date,
+  existing: readonly Commission[] = [],
+): Bound[] {
+  const byId = new Map<string, Commission>();
+  for (const c of [...existing, ...newCommissions]) byId.set(c.id, c);
+  const rowOf = (e: LedgerEntry) => {
+    const commission = byId.get(e.commissionId);
+    if (!commission) throw new Error(`Entry ${e.id} is of commission ${e.commissionId}, neither new nor given.`);
+    return entryRow(e, commission, program.id, recordedAt);
+  };
   const statements: Bound[] = [];
   for (const part of chunks(newCommissions)) statements.push(insertRows(commissions, part.map((c) => commissionRow(c, program.id, program.currency, recordedAt))));
-  for (const part of chunks(entries)) statements.push(insertRows(ledgerEntries, part.map((e) => entryRow(e, program.id, recordedAt))));
+  for (const part of chunks(entries)) statements.push(insertRows(ledgerEntries, part.map(rowOf)));
   return statements;
 }
 

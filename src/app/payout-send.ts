@@ -312,7 +312,13 @@ async function applyOutcomes(
         { affiliateId: item.affiliateId, amountMinor: item.amount, commissionIds: lines.map((l) => l.commissionId), lines },
         { runId, at: at.getTime(), commissions: commissionById, ids },
       );
-      await tx.insert(ledgerEntries).values(entries.map((entry) => entryRow(entry, programId, updatedAt)));
+      await tx.insert(ledgerEntries).values(
+        entries.map((entry) => {
+          const commission = commissionById.get(entry.commissionId);
+          if (!commission) throw new Error(`Payout entry ${entry.id} is of commission ${entry.commissionId}, which was not read.`);
+          return entryRow(entry, commission, programId, updatedAt);
+        }),
+      );
       await tx.update(payoutItems).set({ status: 'paid', paypalItemId, failureReason: null, updatedAt }).where(eq(payoutItems.id, id));
       const person = people.get(item.affiliateId);
       if (person) {

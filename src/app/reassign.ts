@@ -85,7 +85,7 @@ export async function reassignCustomer(
       newAffiliateFingerprints: fingerprints,
       ids: programIds(program.id),
     });
-    await appendLedger(tx, program, decision.commissions, [...decision.reversals, ...decision.entries], clock.now());
+    await appendLedger(tx, program, decision.commissions, [...decision.reversals, ...decision.entries], clock.now(), commissions);
     await tx
       .update(subscriptions)
       .set({ binding: decision.subscription.binding, boundAffiliateId: decision.subscription.binding?.affiliateId ?? null })

@@ -57,10 +57,8 @@ const ledgerArbitrary = fc.record({
       type: fc.constantFrom('earn', 'reverse', 'payout'),
       amount: fc.integer({ min: -250_000, max: 250_000 }),
       at: instant,
-      // Rows the store never writes (an entry filed under another affiliate or program than its
-      // commission's): both readers must still agree on them.
-      strayAffiliate: fc.nat(9).map((n) => n === 0),
-      strayProgram: fc.nat(9).map((n) => n === 0),
+      // Always filed under its commission's program and affiliate, with its due instant: the
+      // entries' foreign key refuses anything else (drizzle/0011; src/store/ledger-entries-due-at.test.ts).
     }),
     { maxLength: 30 },
   ),
@@ -92,8 +90,8 @@ async function store(ledger: Ledger) {
       const owner = ledger.commissions[e.commission % ledger.commissions.length]!;
       return {
         id: `ent_bal${run}_${index}`, commissionId: `com_bal${run}_${e.commission % ledger.commissions.length}`,
-        programId: programIds[e.strayProgram ? 1 - owner.program : owner.program]!, affiliateId: affiliateIds[e.strayAffiliate ? 1 - owner.affiliate : owner.affiliate]!,
-        type: e.type, amount: e.amount, at: sql`${stamp(e.at)}::timestamptz`, reason: 'payment', ref: null, createdAt: created,
+        programId: programIds[owner.program]!, affiliateId: affiliateIds[owner.affiliate]!,
+        type: e.type, amount: e.amount, at: sql`${stamp(e.at)}::timestamptz`, dueAt: sql`${stamp(owner.due)}::timestamptz`, reason: 'payment', ref: null, createdAt: created,
       };
     });
     if (entries.length > 0) await tx.insert(ledgerEntries).values(entries);
@@ -133,9 +131,9 @@ describe(`balanceOf on ${backend}`, () => {
         { affiliate: 0, program: 0, due: { offsetMs: 1, micros: 0 }, rejected: false, recruit: null },
       ],
       entries: [
-        { commission: 0, type: 'earn', amount: 700, at, strayAffiliate: false, strayProgram: false },
-        { commission: 1, type: 'earn', amount: 300, at, strayAffiliate: false, strayProgram: false },
-        { commission: 1, type: 'reverse', amount: -50, at: { offsetMs: 1, micros: 0 }, strayAffiliate: false, strayProgram: false },
+        { commission: 0, type: 'earn', amount: 700, at },
+        { commission: 1, type: 'earn', amount: 300, at },
+        { commission: 1, type: 'reverse', amount: -50, at: { offsetMs: 1, micros: 0 } },
       ],
     };
     const { programIds, affiliateIds } = await store(ledger);
@@ -204,7 +202,7 @@ describe(`recruitsOf's JV net on ${backend}`, () => {
               // A row exists once an earn or a reverse was filed under its JV commission's program and affiliate.
               const hasEntry = ledger.entries.some((e) => {
                 const owner = ledger.commissions[e.commission % ledger.commissions.length]; // none: no entry was stored
-                return owner !== undefined && owner.recruit !== null && recruitIds[owner.recruit] === recruitId && !e.strayAffiliate && !e.strayProgram && e.type !== 'payout' && programIds[owner.program] === programId && affiliateIds[owner.affiliate] === recruiterId;
+                return owner !== undefined && owner.recruit !== null && recruitIds[owner.recruit] === recruitId && e.type !== 'payout' && programIds[owner.program] === programId && affiliateIds[owner.affiliate] === recruiterId;
               });
               if (hasEntry) oracle.push({ program_id: programId, recruiter_id: recruiterId, recruit_id: recruitId, net: nets.get(recruitId) ?? 0 });
             }

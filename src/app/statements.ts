@@ -154,8 +154,10 @@ export async function listCommissions(tx: Tx, program: ProgramRow, filter: Commi
  * R7.1 balances of one affiliate in one program at the program's now: the domain's `balances` over
  * the affiliate's ledger (`affiliateLedger`), summed by the database instead of loading every
  * commission and entry (the biggest sellers have tens of thousands; statements.test.ts proves the two
- * equal over random ledgers on both backends). Both sides are read from the affiliate's covering
- * indexes (commissions_affiliate, ledger_entries_affiliate) without touching the tables.
+ * equal over random ledgers on both backends). One index-only range of ledger_entries_affiliate:
+ * each entry carries its commission's due instant, and the entries' foreign key (drizzle/0011)
+ * holds every entry filed under the affiliate to be of one of the affiliate's commissions, which
+ * is what the domain sums; no commission is read.
  */
 export async function balanceOf(tx: Tx, program: ProgramRow, affiliateId: string, now: Date): Promise<Balance> {
   // The domain compares whole milliseconds (an entry counts when at ≤ now; a commission is due when
@@ -165,23 +167,13 @@ export async function balanceOf(tx: Tx, program: ProgramRow, affiliateId: string
   const sum = (amount: SQL, filter: SQL) => sql<number>`coalesce(sum(${amount}) filter (where ${filter}), 0)`.mapWith(Number);
   const rows = await tx
     .select({
-      reserve: sum(sql`${ledgerEntries.amount}`, sql`${commissions.dueAt} >= ${nextMs}`),
-      due: sum(sql`${ledgerEntries.amount}`, sql`${commissions.dueAt} < ${nextMs}`),
+      reserve: sum(sql`${ledgerEntries.amount}`, sql`${ledgerEntries.dueAt} >= ${nextMs}`),
+      due: sum(sql`${ledgerEntries.amount}`, sql`${ledgerEntries.dueAt} < ${nextMs}`),
       // Paid is what payouts actually sent: the payout entries, negated (R7.1).
       paid: sum(sql`-${ledgerEntries.amount}`, sql`${ledgerEntries.type} = 'payout'`),
     })
     .from(ledgerEntries)
-    .innerJoin(commissions, eq(commissions.id, ledgerEntries.commissionId))
-    .where(
-      and(
-        eq(ledgerEntries.programId, program.id),
-        eq(ledgerEntries.affiliateId, affiliateId),
-        sql`${ledgerEntries.at} < ${nextMs}`,
-        // The domain sums only entries of the commissions it was given: the affiliate's in the program.
-        eq(commissions.programId, program.id),
-        eq(commissions.affiliateId, affiliateId),
-      ),
-    );
+    .where(and(eq(ledgerEntries.programId, program.id), eq(ledgerEntries.affiliateId, affiliateId), sql`${ledgerEntries.at} < ${nextMs}`));
   const row = rows[0]!;
   return { reserve: row.reserve, due: row.due, paid: row.paid };
 }

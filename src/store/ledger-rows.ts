@@ -62,7 +62,15 @@ export function toEntry(row: EntryRow): LedgerEntry {
   };
 }
 
-export function entryRow(e: LedgerEntry, programId: string, createdAt: Date): EntryRow {
+/**
+ * The row of entry `e` of `commission`: it repeats the commission's program, affiliate and due
+ * instant, as the entries' foreign key requires (drizzle/0011); an entry whose affiliate is not its
+ * commission's is a bug of the caller, refused here before the database would.
+ */
+export function entryRow(e: LedgerEntry, commission: Pick<Commission, 'id' | 'affiliateId' | 'dueAt'>, programId: string, createdAt: Date): EntryRow {
+  if (commission.id !== e.commissionId || commission.affiliateId !== e.affiliateId) {
+    throw new Error(`Entry ${e.id} of commission ${e.commissionId} (affiliate ${e.affiliateId}) given commission ${commission.id} (affiliate ${commission.affiliateId}).`);
+  }
   return {
     id: e.id,
     programId,
@@ -71,6 +79,7 @@ export function entryRow(e: LedgerEntry, programId: string, createdAt: Date): En
     type: e.type,
     amount: e.amountMinor,
     at: new Date(e.at),
+    dueAt: new Date(commission.dueAt),
     reason: e.reason,
     ref: e.ref,
     createdAt,

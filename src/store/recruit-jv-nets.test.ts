@@ -5,7 +5,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { sql } from 'drizzle-orm';
 import { backend } from '../../test/support/db.js';
-import { databaseBefore, type Cleanups } from '../../test/support/migrations.js';
+import { databaseBefore, migrateThrough, type Cleanups } from '../../test/support/migrations.js';
 import type { Database } from './db.js';
 import { commissions, ledgerEntries } from './schema.js';
 
@@ -24,8 +24,14 @@ const commission = (id: string, affiliateId: string, recruit: string | null) => 
   basis: recruit ? { recruitAffiliateId: recruit } : {}, createdAt: at,
 });
 const entry = (id: string, commissionId: string, affiliateId: string, type: string, amount: number, when = at) => ({
-  id, programId: 'prog_m', commissionId, affiliateId, type, amount, at: when, reason: 'payment', ref: null, createdAt: when,
+  id, programId: 'prog_m', commissionId, affiliateId, type, amount, at: when, dueAt: later, reason: 'payment', ref: null, createdAt: when,
 });
+/** The table as it was before drizzle/0011 (no due_at), as plain SQL: the schema's insert names every column of today's. */
+const insertOldEntries = (rows: Array<ReturnType<typeof entry>>) =>
+  sql`insert into ledger_entries (id, program_id, commission_id, affiliate_id, type, amount, at, reason, ref, created_at) values ${sql.join(
+    rows.map((e) => sql`(${e.id}, ${e.programId}, ${e.commissionId}, ${e.affiliateId}, ${e.type}, ${e.amount}, ${e.at.toISOString()}::timestamptz, ${e.reason}, ${e.ref}, ${e.createdAt.toISOString()}::timestamptz)`),
+    sql`, `,
+  )}`;
 
 async function nets(database: Database) {
   const result = (await database.transaction((tx) =>
@@ -44,18 +50,24 @@ describe(`recruit_jv_nets migration on ${backend}`, () => {
         commission('com_jv3', 'aff_top', 'aff_new'),
         commission('com_direct', 'aff_top', null),
       ]);
-      await tx.insert(ledgerEntries).values([
-        entry('ent_1', 'com_jv1', 'aff_top', 'earn', 990),
-        entry('ent_2', 'com_jv2', 'aff_top', 'earn', 500),
-        entry('ent_3', 'com_jv2', 'aff_top', 'reverse', -200),
-        entry('ent_4', 'com_jv1', 'aff_top', 'payout', -990), // paid is not part of the net
-        entry('ent_5', 'com_direct', 'aff_top', 'earn', 4000), // a direct commission is not JV
-        entry('ent_6', 'com_jv3', 'aff_other', 'earn', 70), // filed under another affiliate: no reader counts it
-      ]);
+      await tx.execute(
+        insertOldEntries([
+          entry('ent_1', 'com_jv1', 'aff_top', 'earn', 990),
+          entry('ent_2', 'com_jv2', 'aff_top', 'earn', 500),
+          entry('ent_3', 'com_jv2', 'aff_top', 'reverse', -200),
+          entry('ent_4', 'com_jv1', 'aff_top', 'payout', -990), // paid is not part of the net
+          entry('ent_5', 'com_direct', 'aff_top', 'earn', 4000), // a direct commission is not JV
+          entry('ent_6', 'com_jv3', 'aff_other', 'earn', 70), // filed under another affiliate: no reader counts it
+        ]),
+      );
     });
 
-    await database.migrate();
+    await migrateThrough(database, '0010_refunds_sale_affiliate', cleanups);
     expect(await nets(database)).toEqual([{ recruiter: 'aff_top', recruit: 'aff_mid', net: 1290, lastAt: at.toISOString() }]);
+    // 0011's foreign key refuses an entry filed under another affiliate than its commission's (its
+    // own test shows the migration stopping on one); this fixture's goes before it runs.
+    await database.transaction((tx) => tx.execute(sql`delete from ledger_entries where id = 'ent_6'`));
+    await database.migrate();
 
     // One statement appending to an existing row and starting another, as ingestion writes them.
     await database.transaction(async (tx) => {

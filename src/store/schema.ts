@@ -6,6 +6,7 @@ import { sql } from 'drizzle-orm';
 import {
   bigint,
   boolean,
+  foreignKey,
   index,
   integer,
   jsonb,
@@ -13,6 +14,7 @@ import {
   primaryKey,
   text,
   timestamp,
+  unique,
   uniqueIndex,
 } from 'drizzle-orm/pg-core';
 
@@ -336,6 +338,10 @@ export const commissions = pgTable(
     // by, read as an index-only scan and merge-joined with ledger_entries_outstanding. (Key
     // columns after the unique id act as INCLUDE, which drizzle-kit cannot express.)
     index('commissions_outstanding').on(t.programId, t.id, t.affiliateId, t.status, t.dueAt),
+    // What each ledger entry repeats of its commission, enforced by the entries' foreign key
+    // (ledger_entries_commission_key): an entry is filed under its commission's program and
+    // affiliate and carries its due instant, so a balance sums entries without reading commissions.
+    unique('commissions_ledger_key').on(t.id, t.programId, t.affiliateId, t.dueAt),
     // R6.3: a recruiter's JV commissions, the start of their recruits' JV net (recruitsOf), without
     // reading their direct ones (a big seller has tens of thousands).
     index('commissions_jv').on(t.programId, t.affiliateId, t.id).where(sql`kind = 'jv'`),
@@ -347,19 +353,26 @@ export const ledgerEntries = pgTable(
   {
     id: text('id').primaryKey(),
     programId: text('program_id').notNull(),
-    commissionId: text('commission_id').notNull().references(() => commissions.id),
+    commissionId: text('commission_id').notNull(),
     affiliateId: text('affiliate_id').notNull(),
     type: text('type').notNull(), // earn | reverse | payout
     amount: money('amount').notNull(), // signed
     at: instant('at').notNull(),
+    /** The commission's due instant (R4.2), as the foreign key below holds it: reserve before, due from. */
+    dueAt: instant('due_at').notNull(),
     reason: text('reason').notNull(),
     ref: text('ref'),
     createdAt: instant('created_at').notNull(),
   },
   (t) => [
+    // An entry belongs to its commission's program and affiliate and carries its due instant
+    // (drizzle/0011): the database refuses an entry filed under anyone else, so what is summed by
+    // program and affiliate is exactly the affiliate's commissions' entries.
+    foreignKey({ name: 'ledger_entries_commission_key', columns: [t.commissionId, t.programId, t.affiliateId, t.dueAt], foreignColumns: [commissions.id, commissions.programId, commissions.affiliateId, commissions.dueAt] }),
     index('ledger_entries_commission').on(t.commissionId),
-    // An affiliate's entries carrying what their balance sums (R7.1), read without an entry row.
-    index('ledger_entries_affiliate').on(t.programId, t.affiliateId, t.at, t.commissionId, t.type, t.amount),
+    // An affiliate's entries carrying what their balance sums (R7.1), read without an entry row
+    // and without their commissions.
+    index('ledger_entries_affiliate').on(t.programId, t.affiliateId, t.at, t.dueAt, t.type, t.amount),
     // R7.1/R8.1: each commission's outstanding amount (Σ entries) for a whole program, summed in
     // commission order from the index alone (payout runs read no entry row).
     index('ledger_entries_outstanding').on(t.programId, t.commissionId, t.amount),

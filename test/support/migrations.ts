@@ -11,8 +11,8 @@ import { databaseUrlWithName } from './global-setup.js';
 
 export type Cleanups = Array<() => Promise<void> | void>;
 
-/** The migrations folder as it was before `tag`: its journal cut just before that entry. */
-function folderBefore(tag: string, cleanups: Cleanups): string {
+/** The migrations folder as it was before `tag` (or, `through`, with it): its journal cut there. */
+function folderBefore(tag: string, cleanups: Cleanups, through = false): string {
   const dir = mkdtempSync(join(tmpdir(), 'affable-migrations-'));
   cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
   cpSync(migrationsFolder, dir, { recursive: true });
@@ -20,8 +20,13 @@ function folderBefore(tag: string, cleanups: Cleanups): string {
   const journal = JSON.parse(readFileSync(journalPath, 'utf8')) as { entries: Array<{ tag: string }> };
   const at = journal.entries.findIndex((e) => e.tag === tag);
   if (at <= 0) throw new Error(`no migration ${tag} after the first in ${journalPath}`);
-  writeFileSync(journalPath, JSON.stringify({ ...journal, entries: journal.entries.slice(0, at) }));
+  writeFileSync(journalPath, JSON.stringify({ ...journal, entries: journal.entries.slice(0, through ? at + 1 : at) }));
   return dir;
+}
+
+async function migrateWith(database: Database, folder: string): Promise<void> {
+  if (database.kind === 'pglite') await migratePglite(database.db as never, { migrationsFolder: folder });
+  else await migratePg(database.db as never, { migrationsFolder: folder });
 }
 
 /** A new, empty database on this run's backend (PostgreSQL with DATABASE_URL, else in-memory PGlite). */
@@ -46,8 +51,11 @@ async function emptyDatabase(cleanups: Cleanups): Promise<Database> {
 export async function databaseBefore(tag: string, cleanups: Cleanups): Promise<Database> {
   const database = await emptyDatabase(cleanups);
   cleanups.push(() => database.close());
-  const folder = folderBefore(tag, cleanups);
-  if (database.kind === 'pglite') await migratePglite(database.db as never, { migrationsFolder: folder });
-  else await migratePg(database.db as never, { migrationsFolder: folder });
+  await migrateWith(database, folderBefore(tag, cleanups));
   return database;
+}
+
+/** Runs the migrations not yet run on `database` up to and including `tag`, and none after it. */
+export async function migrateThrough(database: Database, tag: string, cleanups: Cleanups): Promise<void> {
+  await migrateWith(database, folderBefore(tag, cleanups, true));
 }
