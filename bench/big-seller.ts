@@ -24,20 +24,23 @@ const OTHER_SALES = QUICK ? 100_000 : 1_000_000;
 const EVENTS = QUICK ? 60 : 300;
 /** The passes over the same data: plans as chosen, then generic plans forced (`mode`: plan_cache_mode). */
 const PLANS = [
-  { label: 'as chosen', mode: null, events: EVENTS },
-  { label: 'generic plans forced', mode: 'force_generic_plan', events: QUICK ? 30 : 100 },
+  { label: 'as chosen', mode: null, events: EVENTS, refunds: QUICK ? 30 : 100 },
+  { label: 'generic plans forced', mode: 'force_generic_plan', events: QUICK ? 30 : 100, refunds: QUICK ? 30 : 100 },
 ] as const;
+/** Each bench payment's amount (minor units). */
+const PAYMENT = 9_900;
 const PROGRAM = 'bigseller';
 const DAY_MS = 86_400_000;
 
 interface Measured {
+  kind: 'payment' | 'refund';
   latenciesMs: number[];
   tiers: Set<string>;
 }
 
 export async function bigSellerBench(report: Report, backends: Array<'pglite' | 'postgres'>): Promise<void> {
   const section = report.section(
-    `Events for a big seller: ${EVENTS} payment events each, one at a time, crediting an affiliate with ${SALES.toLocaleString('en')} sales (a tenth partly refunded) in their 12-month tier window, beside the same for an affiliate with none, in a program whose ${OTHER_SELLERS.toLocaleString('en')} other sellers have ${OTHER_SALES.toLocaleString('en')} sales (a tenth refunded)`,
+    `Events for a big seller: ${EVENTS} payment events each, then refunds of some of them, one at a time, crediting an affiliate with ${SALES.toLocaleString('en')} sales (a tenth partly refunded) in their 12-month tier window, beside the same for an affiliate with none, in a program whose ${OTHER_SELLERS.toLocaleString('en')} other sellers have ${OTHER_SALES.toLocaleString('en')} sales (a tenth refunded)`,
   );
   const top = DEFAULT_PLAN.tiers.at(-1)!.key;
   for (const backend of backends) {
@@ -68,48 +71,73 @@ export async function bigSellerBench(report: Report, backends: Array<'pglite' | 
         server = await startServer({ dataDir, databaseUrl: fresh?.url, cpuProfDir: process.env['BENCH_CPU_PROF_DIR'] });
         try {
           const driver = new HttpDriver(server.url, 1, { authorization: `Bearer ${BENCH_API_KEY}` });
-          const pay = async (affiliate: BenchAffiliate, into: Measured | null) => {
-            const n = (eventNo += 1);
-            const body = JSON.stringify({
-              id: `evt_${affiliate.username}_${n}`,
-              type: 'payment.succeeded',
-              program: PROGRAM,
-              customer: { id: `cus_${affiliate.username}_${n}`, email: `buyer${n}.${affiliate.username}@buyer.bench` },
-              subscription: { id: `sub_${affiliate.username}_${n}`, interval: 'month' },
-              payment: { id: `pay_${affiliate.username}_${n}`, amount: 9_900, currency: 'usd', fingerprint: `card_${affiliate.username}_${n}` },
-              referral_code: affiliate.code,
-            });
+          const send = async (affiliate: BenchAffiliate, body: string) => {
             const started = performance.now();
             const res = await driver.send('POST', '/api/v1/events', body);
             const ms = performance.now() - started;
             if (res.status !== 201) throw new Error(`${backend} ${affiliate.username}: ${res.status} ${res.body.slice(0, 300)}`);
-            const commission = (JSON.parse(res.body) as { commissions: Array<{ kind: string; tier: string }> }).commissions.find((c) => c.kind === 'direct');
-            if (!commission) throw new Error(`${backend} ${affiliate.username}: no direct commission in ${res.body.slice(0, 300)}`);
+            return { ms, commissions: (JSON.parse(res.body) as { commissions: Array<{ kind: string; tier: string; status: string; reversed_amount: number }> }).commissions };
+          };
+          /** A payment by a new customer through the affiliate's code; answers its payment id. */
+          const pay = async (affiliate: BenchAffiliate, into: Measured | null) => {
+            const n = (eventNo += 1);
+            const { ms, commissions } = await send(
+              affiliate,
+              JSON.stringify({
+                id: `evt_${affiliate.username}_${n}`,
+                type: 'payment.succeeded',
+                program: PROGRAM,
+                customer: { id: `cus_${affiliate.username}_${n}`, email: `buyer${n}.${affiliate.username}@buyer.bench` },
+                subscription: { id: `sub_${affiliate.username}_${n}`, interval: 'month' },
+                payment: { id: `pay_${affiliate.username}_${n}`, amount: PAYMENT, currency: 'usd', fingerprint: `card_${affiliate.username}_${n}` },
+                referral_code: affiliate.code,
+              }),
+            );
+            const commission = commissions.find((c) => c.kind === 'direct');
+            if (!commission) throw new Error(`${backend} ${affiliate.username}: no direct commission for payment ${n}`);
+            into?.latenciesMs.push(ms);
+            into?.tiers.add(commission.tier);
+            return `pay_${affiliate.username}_${n}`;
+          };
+          /** The whole payment refunded: its direct commission must come back reversed. */
+          const refund = async (affiliate: BenchAffiliate, paymentId: string, into: Measured | null) => {
+            const { ms, commissions } = await send(affiliate, JSON.stringify({ id: `evt_refund_${paymentId}`, type: 'payment.refunded', program: PROGRAM, payment: { id: paymentId } }));
+            const commission = commissions.find((c) => c.kind === 'direct');
+            if (commission?.status !== 'reversed') throw new Error(`${backend} ${affiliate.username}: refund of ${paymentId} left ${JSON.stringify(commission)}`);
             into?.latenciesMs.push(ms);
             into?.tiers.add(commission.tier);
           };
+          const paid = new Map<BenchAffiliate, string[]>([
+            [fresher, []],
+            [big, []],
+          ]);
           // Warm-up (past the five runs after which a statement may go generic), then the two
           // affiliates alternate so that both see the same server state.
           for (let n = 0; n < 20; n += 1) {
-            await pay(fresher, null);
-            await pay(big, null);
+            for (const affiliate of [fresher, big]) await refund(affiliate, await pay(affiliate, null), null);
           }
-          const measured = new Map<BenchAffiliate, Measured>([
-            [fresher, { latenciesMs: [], tiers: new Set() }],
-            [big, { latenciesMs: [], tiers: new Set() }],
-          ]);
+          const measured = (kind: 'payment' | 'refund') =>
+            new Map<BenchAffiliate, Measured>([
+              [fresher, { kind, latenciesMs: [], tiers: new Set() }],
+              [big, { kind, latenciesMs: [], tiers: new Set() }],
+            ]);
+          const paymentTimes = measured('payment');
           for (let n = 0; n < plans.events; n += 1) {
-            await pay(fresher, measured.get(fresher)!);
-            await pay(big, measured.get(big)!);
+            for (const affiliate of [fresher, big]) paid.get(affiliate)!.push(await pay(affiliate, paymentTimes.get(affiliate)!));
+          }
+          const refundTimes = measured('refund');
+          for (let n = 0; n < plans.refunds; n += 1) {
+            for (const affiliate of [fresher, big]) await refund(affiliate, paid.get(affiliate)![n]!, refundTimes.get(affiliate)!);
           }
           driver.close();
-          for (const [affiliate, m] of measured) {
+          for (const [affiliate, m] of [...paymentTimes, ...refundTimes]) {
             const expected = affiliate === big ? top : 'referral';
-            if (m.tiers.size !== 1 || !m.tiers.has(expected)) throw new Error(`${backend} ${affiliate.username}: priced at ${[...m.tiers].join(', ')}, expected ${expected}`);
+            if (m.tiers.size !== 1 || !m.tiers.has(expected)) throw new Error(`${backend} ${affiliate.username}: ${m.kind}s priced at ${[...m.tiers].join(', ')}, expected ${expected}`);
             section.rows.push({
               backend,
               plans: plans.label,
               affiliate: affiliate === big ? `big seller (${SALES.toLocaleString('en')} sales)` : 'new affiliate (baseline)',
+              event: `${m.kind} (${m.latenciesMs.length})`,
               'p50 ms': quantile(m.latenciesMs, 0.5),
               'p99 ms': quantile(m.latenciesMs, 0.99),
               'max ms': Math.max(...m.latenciesMs),
@@ -126,7 +154,7 @@ export async function bigSellerBench(report: Report, backends: Array<'pglite' | 
     }
   }
   section.notes.push(
-    'Each event is a new customer through the affiliate’s referral code; the answer must name the tier the sales earn. Latency is end to end over HTTP with one client.',
+    'Each payment is a new customer through the affiliate’s referral code; the answer must name the tier the sales earn. Each refund refunds one of those payments whole; the answer must show its direct commission reversed. Latency is end to end over HTTP with one client.',
     '“generic plans forced”: the same server restarted on the same database with plan_cache_mode = force_generic_plan set for the database (ALTER DATABASE on PostgreSQL, ALTER SYSTEM in the embedded database’s own directory; checked from a new session before the restart), so every prepared statement of the event path runs on the plan made without its parameters.',
   );
   report.print(section);

@@ -8,11 +8,10 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { sql } from 'drizzle-orm';
 import { backend } from '../../test/support/db.js';
 import { databaseBefore, type Cleanups } from '../../test/support/migrations.js';
-import { balances } from '../domain/index.js';
+import { balances, DEFAULT_PLAN } from '../domain/index.js';
 import { affiliateLedger } from '../app/ledger-store.js';
 import type { ProgramRow } from '../app/programs.js';
 import { balanceOf } from '../app/statements.js';
-import { DEFAULT_PLAN } from '../domain/index.js';
 import type { Database } from './db.js';
 import { commissions, ledgerEntries } from './schema.js';
 

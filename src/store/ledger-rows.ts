@@ -63,9 +63,10 @@ export function toEntry(row: EntryRow): LedgerEntry {
 }
 
 /**
- * The row of entry `e` of `commission`: it repeats the commission's program, affiliate and due
- * instant, as the entries' foreign key requires (drizzle/0011); an entry whose affiliate is not its
- * commission's is a bug of the caller, refused here before the database would.
+ * The row of entry `e` of `commission` in program `programId`: it repeats the commission's due
+ * instant, and its program and affiliate must be the commission's, as the entries' foreign key
+ * requires (drizzle/0011). An entry whose affiliate is not its commission's is a bug of the caller,
+ * refused here before the database would.
  */
 export function entryRow(e: LedgerEntry, commission: Pick<Commission, 'id' | 'affiliateId' | 'dueAt'>, programId: string, createdAt: Date): EntryRow {
   if (commission.id !== e.commissionId || commission.affiliateId !== e.affiliateId) {
