@@ -329,8 +329,8 @@ export const commissions = pgTable(
     createdAt: instant('created_at').notNull(),
   },
   (t) => [
-    // An affiliate's commissions newest first (id breaks ties, as the list's cursor does), carrying
-    // what their balance needs (id, due_at) so that it reads no commission row.
+    // An affiliate's commissions newest first (id breaks ties, as the list's cursor does). Its
+    // due_at served the balance's join until drizzle/0011; the balance reads no commission since.
     index('commissions_affiliate').on(t.programId, t.affiliateId, t.earnedAt, t.id, t.dueAt),
     index('commissions_payment').on(t.programId, t.paymentId),
     index('commissions_due').on(t.programId, t.dueAt),
