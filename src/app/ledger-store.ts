@@ -3,7 +3,7 @@ import { and, eq, inArray } from 'drizzle-orm';
 import { insertRows, runWrites, type Bound } from '../store/shapes.js';
 import type { Tx } from '../store/db.js';
 import { commissions, ledgerEntries } from '../store/schema.js';
-import { commissionRow, entryRow, toCommission, toEntry } from '../store/ledger-rows.js';
+import { commissionRow, entryRows, toCommission, toEntry } from '../store/ledger-rows.js';
 import type { Commission, LedgerEntry } from '../domain/index.js';
 
 /**
@@ -29,16 +29,10 @@ export function ledgerInserts(
   recordedAt: Date,
   existing: readonly Commission[] = [],
 ): Bound[] {
-  const byId = new Map<string, Commission>();
-  for (const c of [...existing, ...newCommissions]) byId.set(c.id, c);
-  const rowOf = (e: LedgerEntry) => {
-    const commission = byId.get(e.commissionId);
-    if (!commission) throw new Error(`Entry ${e.id} is of commission ${e.commissionId}, neither new nor given.`);
-    return entryRow(e, commission, program.id, recordedAt);
-  };
+  const rows = entryRows(entries, [...existing, ...newCommissions], program.id, recordedAt);
   const statements: Bound[] = [];
   for (const part of chunks(newCommissions)) statements.push(insertRows(commissions, part.map((c) => commissionRow(c, program.id, program.currency, recordedAt))));
-  for (const part of chunks(entries)) statements.push(insertRows(ledgerEntries, part.map(rowOf)));
+  for (const part of chunks(rows)) statements.push(insertRows(ledgerEntries, part));
   return statements;
 }
 

@@ -10,7 +10,7 @@ import { openTestDatabase } from '../../test/support/db.js';
 import type { Database, Tx } from '../store/db.js';
 import { insertRows } from '../store/bulk.js';
 import { affiliates, commissions, ledgerEntries, mailOutbox, payoutAccounts, payoutItems, taxForms } from '../store/schema.js';
-import { commissionRow, entryRow, toCommission, toEntry } from '../store/ledger-rows.js';
+import { commissionRow, entryRows, toCommission, toEntry } from '../store/ledger-rows.js';
 import {
   assertLedgerInvariants,
   composePayoutRun,
@@ -162,9 +162,11 @@ async function storeProgram(database: Database, seed: number): Promise<StoredPro
       commissionRow({ ...c, id: com(c.id), affiliateId: aff(c.affiliateId), sourceCommissionId: c.sourceCommissionId ? com(c.sourceCommissionId) : null }, program.id, 'usd', createdAt),
     );
     await insertRows(tx, commissions, rows);
-    const stored = new Map(rows.map((r) => [r.id, toCommission(r)]));
-    const entries = result.entries.map((e) =>
-      entryRow({ ...e, id: `ent_${tag}_${e.id}`, commissionId: com(e.commissionId), affiliateId: aff(e.affiliateId) }, stored.get(com(e.commissionId))!, program.id, createdAt),
+    const entries = entryRows(
+      result.entries.map((e) => ({ ...e, id: `ent_${tag}_${e.id}`, commissionId: com(e.commissionId), affiliateId: aff(e.affiliateId) })),
+      rows.map(toCommission),
+      program.id,
+      createdAt,
     );
     await insertRows(tx, ledgerEntries, entries);
     return { slug: program.slug, programId: program.id, tag };
@@ -317,8 +319,8 @@ describe('createPayoutRun (SQL sums) equals the in-memory composition over the w
           if (!failing && random() < 0.85) {
             const at = Date.UTC(Number(month.slice(0, 4)), Number(month.slice(5, 7)) - 1, 16);
             const entries = payoutEntries({ affiliateId: item.affiliateId, amountMinor: item.amount, commissionIds: linesOf(item).map((l) => l.commissionId), lines: linesOf(item) }, { runId: detail.run.id, at });
-            const paid = new Map((await tx.select().from(commissions).where(inArray(commissions.id, entries.map((e) => e.commissionId)))).map((r) => [r.id, toCommission(r)]));
-            await tx.insert(ledgerEntries).values(entries.map((e) => entryRow({ ...e, id: `ent_${program.tag}_${e.id}` }, paid.get(e.commissionId)!, program.programId, new Date(at))));
+            const paid = (await tx.select().from(commissions).where(inArray(commissions.id, entries.map((e) => e.commissionId)))).map(toCommission);
+            await tx.insert(ledgerEntries).values(entryRows(entries.map((e) => ({ ...e, id: `ent_${program.tag}_${e.id}` })), paid, program.programId, new Date(at)));
             await tx.update(payoutItems).set({ status: 'paid' }).where(eq(payoutItems.id, item.id));
             // R4.3/R7.1: a refund after the payout claws back part or all of a paid commission;
             // the next runs net it (a negative line) or carry it (net ≤ 0).
@@ -329,7 +331,7 @@ describe('createPayoutRun (SQL sums) equals the in-memory composition over the w
               const refundAt = at + 3 * DAY;
               const payment = commission.basis.paymentAmountMinor;
               const reversals = reversalsForRefund({ commissions: [commission], entries: own, paymentAmountMinor: payment, cumulativeRefundedMinor: random() < 0.5 ? payment : 1 + Math.floor(random() * payment), at: refundAt, reason: 'refund' });
-              if (reversals.length > 0) await tx.insert(ledgerEntries).values(reversals.map((e) => entryRow({ ...e, id: `ent_${program.tag}_${e.id}.${detail.run.id}` }, commission, program.programId, new Date(refundAt))));
+              if (reversals.length > 0) await tx.insert(ledgerEntries).values(entryRows(reversals.map((e) => ({ ...e, id: `ent_${program.tag}_${e.id}.${detail.run.id}` })), [commission], program.programId, new Date(refundAt)));
             }
           } else {
             await tx.update(payoutItems).set({ status: 'failed', failureReason: 'RECEIVER_UNREGISTERED' }).where(eq(payoutItems.id, item.id));

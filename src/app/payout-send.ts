@@ -20,7 +20,7 @@ import type { Logger } from 'pino';
 import type { Database, Tx } from '../store/db.js';
 import { affiliates, commissions, ledgerEntries, payoutItems, payoutRuns } from '../store/schema.js';
 import { programIds } from '../store/ids.js';
-import { entryRow, toCommission } from '../store/ledger-rows.js';
+import { entryRows, toCommission } from '../store/ledger-rows.js';
 import { invariant, payoutEntries, type Commission } from '../domain/index.js';
 import { PayPalApiError, type CreateBatchInput, type ItemOutcome, type PayPalClient, type PayoutBatch } from '../integrations/paypal/client.js';
 import { outcomesBySenderItemId, submitBatchOnce } from '../integrations/paypal/send-once.js';
@@ -312,13 +312,7 @@ async function applyOutcomes(
         { affiliateId: item.affiliateId, amountMinor: item.amount, commissionIds: lines.map((l) => l.commissionId), lines },
         { runId, at: at.getTime(), commissions: commissionById, ids },
       );
-      await tx.insert(ledgerEntries).values(
-        entries.map((entry) => {
-          const commission = commissionById.get(entry.commissionId);
-          if (!commission) throw new Error(`Payout entry ${entry.id} is of commission ${entry.commissionId}, which was not read.`);
-          return entryRow(entry, commission, programId, updatedAt);
-        }),
-      );
+      await tx.insert(ledgerEntries).values(entryRows(entries, commissionById.values(), programId, updatedAt));
       await tx.update(payoutItems).set({ status: 'paid', paypalItemId, failureReason: null, updatedAt }).where(eq(payoutItems.id, id));
       const person = people.get(item.affiliateId);
       if (person) {

@@ -7,7 +7,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { sql } from 'drizzle-orm';
 import { backend } from '../../test/support/db.js';
-import { databaseBefore, type Cleanups } from '../../test/support/migrations.js';
+import { databaseBefore, insertEntriesBefore0011, type Cleanups } from '../../test/support/migrations.js';
 import { balances, DEFAULT_PLAN } from '../domain/index.js';
 import { affiliateLedger } from '../app/ledger-store.js';
 import type { ProgramRow } from '../app/programs.js';
@@ -31,12 +31,9 @@ const commission = (id: string, programId: string, affiliateId: string, dueAt: D
   amount: 1000, currency: 'usd', rateBps: 2000, tierKey: 'tier_1', earnedAt: earned, dueAt, status: 'active', reason: null, sourceCommissionId: null, basis: {}, createdAt: earned,
 });
 
-/** Entries as the table was before drizzle/0011 (no due_at), in plain SQL: the schema's insert names today's columns. */
+/** Entries of the table before drizzle/0011, earned when their commissions were. */
 const oldEntries = (rows: Array<[id: string, commissionId: string, programId: string, affiliateId: string, type: string, amount: number]>) =>
-  sql`insert into ledger_entries (id, program_id, commission_id, affiliate_id, type, amount, at, reason, ref, created_at) values ${sql.join(
-    rows.map(([id, commissionId, programId, affiliateId, type, amount]) => sql`(${id}, ${programId}, ${commissionId}, ${affiliateId}, ${type}, ${amount}, ${earned.toISOString()}::timestamptz, 'payment', null, ${earned.toISOString()}::timestamptz)`),
-    sql`, `,
-  )}`;
+  insertEntriesBefore0011(rows.map(([id, commissionId, programId, affiliateId, type, amount]) => ({ id, commissionId, programId, affiliateId, type, amount, at: earned, reason: 'payment', ref: null, createdAt: earned })));
 
 async function rows<T>(database: Database, query: ReturnType<typeof sql>): Promise<T[]> {
   return ((await database.transaction((tx) => tx.execute(query))) as unknown as { rows: T[] }).rows;

@@ -86,3 +86,17 @@ export function entryRow(e: LedgerEntry, commission: Pick<Commission, 'id' | 'af
     createdAt,
   };
 }
+
+/**
+ * The rows of `entries`, each of one of `commissions` (the new ones and those it reverses or
+ * pays), by commission id; an entry whose commission is not among them is a bug of the caller.
+ */
+export function entryRows(entries: readonly LedgerEntry[], commissions: Iterable<Pick<Commission, 'id' | 'affiliateId' | 'dueAt'>>, programId: string, createdAt: Date): EntryRow[] {
+  const byId = new Map<string, Pick<Commission, 'id' | 'affiliateId' | 'dueAt'>>();
+  for (const c of commissions) byId.set(c.id, c);
+  return entries.map((e) => {
+    const commission = byId.get(e.commissionId);
+    if (!commission) throw new Error(`Entry ${e.id} is of commission ${e.commissionId}, which was not given.`);
+    return entryRow(e, commission, programId, createdAt);
+  });
+}

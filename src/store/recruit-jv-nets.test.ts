@@ -5,7 +5,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { sql } from 'drizzle-orm';
 import { backend } from '../../test/support/db.js';
-import { databaseBefore, migrateThrough, type Cleanups } from '../../test/support/migrations.js';
+import { databaseBefore, insertEntriesBefore0011, migrateThrough, type Cleanups } from '../../test/support/migrations.js';
 import type { Database } from './db.js';
 import { commissions, ledgerEntries } from './schema.js';
 
@@ -26,12 +26,6 @@ const commission = (id: string, affiliateId: string, recruit: string | null) => 
 const entry = (id: string, commissionId: string, affiliateId: string, type: string, amount: number, when = at) => ({
   id, programId: 'prog_m', commissionId, affiliateId, type, amount, at: when, dueAt: later, reason: 'payment', ref: null, createdAt: when,
 });
-/** The table as it was before drizzle/0011 (no due_at), as plain SQL: the schema's insert names every column of today's. */
-const insertOldEntries = (rows: Array<ReturnType<typeof entry>>) =>
-  sql`insert into ledger_entries (id, program_id, commission_id, affiliate_id, type, amount, at, reason, ref, created_at) values ${sql.join(
-    rows.map((e) => sql`(${e.id}, ${e.programId}, ${e.commissionId}, ${e.affiliateId}, ${e.type}, ${e.amount}, ${e.at.toISOString()}::timestamptz, ${e.reason}, ${e.ref}, ${e.createdAt.toISOString()}::timestamptz)`),
-    sql`, `,
-  )}`;
 
 async function nets(database: Database) {
   const result = (await database.transaction((tx) =>
@@ -51,7 +45,7 @@ describe(`recruit_jv_nets migration on ${backend}`, () => {
         commission('com_direct', 'aff_top', null),
       ]);
       await tx.execute(
-        insertOldEntries([
+        insertEntriesBefore0011([
           entry('ent_1', 'com_jv1', 'aff_top', 'earn', 990),
           entry('ent_2', 'com_jv2', 'aff_top', 'earn', 500),
           entry('ent_3', 'com_jv2', 'aff_top', 'reverse', -200),

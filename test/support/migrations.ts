@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
 import { migrate as migratePg } from 'drizzle-orm/node-postgres/migrator';
 import pg from 'pg';
+import { sql, type SQL } from 'drizzle-orm';
 import { migrationsFolder, openDatabase, type Database } from '../../src/store/db.js';
 import { databaseUrlWithName } from './global-setup.js';
 
@@ -58,4 +59,27 @@ export async function databaseBefore(tag: string, cleanups: Cleanups): Promise<D
 /** Runs the migrations not yet run on `database` up to and including `tag`, and none after it. */
 export async function migrateThrough(database: Database, tag: string, cleanups: Cleanups): Promise<void> {
   await migrateWith(database, folderBefore(tag, cleanups, true));
+}
+
+/** A ledger entry as the table held it before drizzle/0011 (no due_at). */
+export interface EntryBefore0011 {
+  id: string;
+  programId: string;
+  commissionId: string;
+  affiliateId: string;
+  type: string;
+  amount: number;
+  at: Date;
+  reason: string;
+  ref: string | null;
+  createdAt: Date;
+}
+
+/** Inserts entries into a database migrated to before drizzle/0011, in plain SQL: the schema's insert names every column of today's table. */
+export function insertEntriesBefore0011(rows: readonly EntryBefore0011[]): SQL {
+  const values = rows.map(
+    (e) =>
+      sql`(${e.id}, ${e.programId}, ${e.commissionId}, ${e.affiliateId}, ${e.type}, ${e.amount}, ${e.at.toISOString()}::timestamptz, ${e.reason}, ${e.ref}, ${e.createdAt.toISOString()}::timestamptz)`,
+  );
+  return sql`insert into ledger_entries (id, program_id, commission_id, affiliate_id, type, amount, at, reason, ref, created_at) values ${sql.join(values, sql`, `)}`;
 }
