@@ -24,8 +24,8 @@ const OTHER_SALES = QUICK ? 100_000 : 1_000_000;
 const EVENTS = QUICK ? 60 : 300;
 /** The passes over the same data: plans as chosen, then generic plans forced (`mode`: plan_cache_mode). */
 const PLANS = [
-  { label: 'as chosen', mode: null, events: EVENTS, refunds: QUICK ? 30 : 100 },
-  { label: 'generic plans forced', mode: 'force_generic_plan', events: QUICK ? 30 : 100, refunds: QUICK ? 30 : 100 },
+  { label: 'as chosen', mode: null, events: EVENTS, refunds: QUICK ? 30 : 100, reassignments: QUICK ? 10 : 30 },
+  { label: 'generic plans forced', mode: 'force_generic_plan', events: QUICK ? 30 : 100, refunds: QUICK ? 30 : 100, reassignments: QUICK ? 10 : 30 },
 ] as const;
 /** Each bench payment's amount (minor units). */
 const PAYMENT = 9_900;
@@ -33,14 +33,14 @@ const PROGRAM = 'bigseller';
 const DAY_MS = 86_400_000;
 
 interface Measured {
-  kind: 'payment' | 'refund';
+  kind: 'payment' | 'refund' | 'reassignment to';
   latenciesMs: number[];
   tiers: Set<string>;
 }
 
 export async function bigSellerBench(report: Report, backends: Array<'pglite' | 'postgres'>): Promise<void> {
   const section = report.section(
-    `Events for a big seller: ${EVENTS} payment events each, then refunds of some of them, one at a time, crediting an affiliate with ${SALES.toLocaleString('en')} sales (a tenth partly refunded) in their 12-month tier window, beside the same for an affiliate with none, in a program whose ${OTHER_SELLERS.toLocaleString('en')} other sellers have ${OTHER_SALES.toLocaleString('en')} sales (a tenth refunded)`,
+    `Events for a big seller: ${EVENTS} payment events each, then refunds of some of them and reassignments (R3.2) into and out of the seller, one at a time, crediting an affiliate with ${SALES.toLocaleString('en')} sales (a tenth partly refunded) in their 12-month tier window, beside the same for an affiliate with none, in a program whose ${OTHER_SELLERS.toLocaleString('en')} other sellers have ${OTHER_SALES.toLocaleString('en')} sales (a tenth refunded)`,
   );
   const top = DEFAULT_PLAN.tiers.at(-1)!.key;
   for (const backend of backends) {
@@ -97,7 +97,7 @@ export async function bigSellerBench(report: Report, backends: Array<'pglite' | 
             if (!commission) throw new Error(`${backend} ${affiliate.username}: no direct commission for payment ${n}`);
             into?.latenciesMs.push(ms);
             into?.tiers.add(commission.tier);
-            return `pay_${affiliate.username}_${n}`;
+            return { paymentId: `pay_${affiliate.username}_${n}`, customerId: `cus_${affiliate.username}_${n}` };
           };
           /** The whole payment refunded: its direct commission must come back reversed. */
           const refund = async (affiliate: BenchAffiliate, paymentId: string, into: Measured | null) => {
@@ -107,6 +107,18 @@ export async function bigSellerBench(report: Report, backends: Array<'pglite' | 
             into?.latenciesMs.push(ms);
             into?.tiers.add(commission.tier);
           };
+          /** The customer's subscription credited to `to` (POST /api/v1/customers/{id}/reassign). */
+          const reassign = async (customerId: string, to: BenchAffiliate, into: Measured) => {
+            const started = performance.now();
+            const res = await driver.send('POST', `/api/v1/customers/${encodeURIComponent(customerId)}/reassign`, JSON.stringify({ program: PROGRAM, affiliate_id: to.id, reason: 'bench' }));
+            const ms = performance.now() - started;
+            if (res.status !== 200) throw new Error(`${backend} reassign ${customerId} to ${to.username}: ${res.status} ${res.body.slice(0, 300)}`);
+            const answer = JSON.parse(res.body) as { reversed: unknown[]; commissions: Array<{ kind: string; tier: string; affiliate_id: string }> };
+            const commission = answer.commissions.find((c) => c.kind === 'direct' && c.affiliate_id === to.id);
+            if (!commission || answer.reversed.length === 0) throw new Error(`${backend} reassign ${customerId} to ${to.username}: ${res.body.slice(0, 300)}`);
+            into.latenciesMs.push(ms);
+            into.tiers.add(commission.tier);
+          };
           const paid = new Map<BenchAffiliate, string[]>([
             [fresher, []],
             [big, []],
@@ -114,23 +126,37 @@ export async function bigSellerBench(report: Report, backends: Array<'pglite' | 
           // Warm-up (past the five runs after which a statement may go generic), then the two
           // affiliates alternate so that both see the same server state.
           for (let n = 0; n < 20; n += 1) {
-            for (const affiliate of [fresher, big]) await refund(affiliate, await pay(affiliate, null), null);
+            for (const affiliate of [fresher, big]) await refund(affiliate, (await pay(affiliate, null)).paymentId, null);
           }
-          const measured = (kind: 'payment' | 'refund') =>
+          const measured = (kind: Measured['kind']) =>
             new Map<BenchAffiliate, Measured>([
               [fresher, { kind, latenciesMs: [], tiers: new Set() }],
               [big, { kind, latenciesMs: [], tiers: new Set() }],
             ]);
           const paymentTimes = measured('payment');
           for (let n = 0; n < plans.events; n += 1) {
-            for (const affiliate of [fresher, big]) paid.get(affiliate)!.push(await pay(affiliate, paymentTimes.get(affiliate)!));
+            for (const affiliate of [fresher, big]) paid.get(affiliate)!.push((await pay(affiliate, paymentTimes.get(affiliate)!)).paymentId);
           }
           const refundTimes = measured('refund');
           for (let n = 0; n < plans.refunds; n += 1) {
             for (const affiliate of [fresher, big]) await refund(affiliate, paid.get(affiliate)![n]!, refundTimes.get(affiliate)!);
           }
+          // R3.2: a new customer of one affiliate credited to the other by an admin. Into the big
+          // seller, their whole book prices the new commission; out of it, their commission is
+          // reversed and the new affiliate's priced from their own few sales. Keyed by the
+          // affiliate credited, whose tier the new commission must carry.
+          const reassignTimes = measured('reassignment to');
+          for (let n = 0; n < plans.reassignments; n += 1) {
+            for (const [from, to] of [
+              [fresher, big],
+              [big, fresher],
+            ] as const) {
+              const { customerId } = await pay(from, null);
+              await reassign(customerId, to, reassignTimes.get(to)!);
+            }
+          }
           driver.close();
-          for (const [affiliate, m] of [...paymentTimes, ...refundTimes]) {
+          for (const [affiliate, m] of [...paymentTimes, ...refundTimes, ...reassignTimes]) {
             const expected = affiliate === big ? top : 'referral';
             if (m.tiers.size !== 1 || !m.tiers.has(expected)) throw new Error(`${backend} ${affiliate.username}: ${m.kind}s priced at ${[...m.tiers].join(', ')}, expected ${expected}`);
             section.rows.push({
@@ -154,7 +180,7 @@ export async function bigSellerBench(report: Report, backends: Array<'pglite' | 
     }
   }
   section.notes.push(
-    'Each payment is a new customer through the affiliate’s referral code; the answer must name the tier the sales earn. Each refund refunds one of those payments whole; the answer must show its direct commission reversed. Latency is end to end over HTTP with one client.',
+    'Each payment is a new customer through the affiliate’s referral code; the answer must name the tier the sales earn. Each refund refunds one of those payments whole; the answer must show its direct commission reversed. Each reassignment (R3.2) credits a new customer of the other affiliate to the one named; the answer must show the old commission reversed and the new one at the named affiliate’s tier. Latency is end to end over HTTP with one client.',
     '“generic plans forced”: the same server restarted on the same database with plan_cache_mode = force_generic_plan set for the database (ALTER DATABASE on PostgreSQL, ALTER SYSTEM in the embedded database’s own directory; checked from a new session before the restart), so every prepared statement of the event path runs on the plan made without its parameters.',
   );
   report.print(section);

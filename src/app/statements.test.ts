@@ -233,41 +233,54 @@ const nearInstant = fc.record({
 });
 type NearInstant = typeof nearInstant extends fc.Arbitrary<infer T> ? T : never;
 
-const bookArbitrary = fc.record({
+/** One payment of a random book, and its refunds. */
+const saleArbitrary = fc.record({
+  // Mostly the affiliate under test in the program under test; some another's, some another
+  // program's, some no one's (a payment that is not a sale).
+  affiliate: fc.constantFrom(0, 0, 0, 1, null),
+  program: fc.constantFrom(0, 0, 0, 1),
+  customer: fc.nat(4),
+  amount: fc.integer({ min: 1, max: 60_000 }),
+  paidAt: nearInstant,
+  refunds: fc.array(
+    fc.record({
+      amount: fc.oneof(fc.constant('all' as const), fc.constant('half' as const), fc.integer({ min: 1, max: 60_000 })),
+      at: nearInstant,
+      // A refund filed under the other program with the same payment id belongs to another payment.
+      strayProgram: fc.nat(9).map((n) => n === 0),
+    }),
+    { maxLength: 3 },
+  ),
+});
+
+/** A random book: the program's clock and plan, and payments under two programs and two affiliates. */
+const bookModel = {
   // The program's now: mid-month, and month ends where the 12-month window clamps (Feb 29, Mar 31).
   now: fc.constantFrom(Date.UTC(2028, 6, 2), Date.UTC(2028, 1, 29, 8, 30), Date.UTC(2028, 2, 31, 23, 59, 59, 999)),
   holdDays: fc.constantFrom(0, 30, 45),
   plan: fc.constantFrom(DEFAULT_PLAN, SMALL_PLAN),
-  sales: fc.array(
-    fc.record({
-      // Mostly the affiliate under test in the program under test; some another's, some another
-      // program's, some no one's (a payment that is not a sale).
-      affiliate: fc.constantFrom(0, 0, 0, 1, null),
-      program: fc.constantFrom(0, 0, 0, 1),
-      customer: fc.nat(4),
-      amount: fc.integer({ min: 1, max: 60_000 }),
-      paidAt: nearInstant,
-      refunds: fc.array(
-        fc.record({
-          amount: fc.oneof(fc.constant('all' as const), fc.constant('half' as const), fc.integer({ min: 1, max: 60_000 })),
-          at: nearInstant,
-          // A refund filed under the other program with the same payment id belongs to another payment.
-          strayProgram: fc.nat(9).map((n) => n === 0),
-        }),
-        { maxLength: 3 },
-      ),
-    }),
-    { maxLength: 25 },
-  ),
-});
+  sales: fc.array(saleArbitrary, { maxLength: 25 }),
+};
+const bookArbitrary = fc.record(bookModel);
 type Book = typeof bookArbitrary extends fc.Arbitrary<infer T> ? T : never;
+/** Books of many sales, so that each affiliate has several in their window. */
+const busyBookArbitrary: fc.Arbitrary<Book> = fc.record({ ...bookModel, sales: fc.array(saleArbitrary, { minLength: 20, maxLength: 40 }) });
+
+/** The instants a book's sales and refunds are placed near (milliseconds). */
+const anchorInstants = (book: Book): Record<(typeof anchors)[number], number> => ({
+  paidAfter: addUtcMonths(book.now, -12),
+  paidThrough: book.now - book.holdDays * DAY,
+  now: book.now,
+  inside: book.now - 200 * DAY,
+  before: addUtcMonths(book.now, -14),
+});
 
 /** Stores a book's payments and refunds under fresh ids (two programs, two affiliates); returns them. */
 async function storeBook(book: Book) {
   run += 1;
   const programIds = [`prog_tier${run}a`, `prog_tier${run}b`];
   const affiliateIds = [`aff_tier${run}a`, `aff_tier${run}b`];
-  const base = { paidAfter: addUtcMonths(book.now, -12), paidThrough: book.now - book.holdDays * DAY, now: book.now, inside: book.now - 200 * DAY, before: addUtcMonths(book.now, -14) };
+  const base = anchorInstants(book);
   const at = (i: NearInstant) => sql`${`${new Date(base[i.anchor] + i.offset[0]!).toISOString().slice(0, -1)}${String(i.offset[1]).padStart(3, '0')}Z`}::timestamptz`;
   await database.transaction(async (tx) => {
     const rows = book.sales.map((s, index) => ({
@@ -331,6 +344,39 @@ describe(`tierOf on ${backend}`, () => {
       async (tx, book, programId, affiliateId) =>
         tierForPayment((await loadAffiliateBook(tx, programId, affiliateId, new Date(book.now), book.holdDays, null)).sales, book.now, book.plan, book.holdDays),
       (whole, book) => tierForPayment(whole, book.now, book.plan, book.holdDays),
+    );
+  });
+
+  it('loadSalesBook reads each sale with its own customer, amount, time and refunds, for random books', async () => {
+    // Its columns come as parallel arrays (facts.ts): a sale must not get another's customer or
+    // amount. The properties above compare totals, which a shuffled column can leave unchanged.
+    await fc.assert(
+      fc.asyncProperty(busyBookArbitrary, async (book) => {
+        const { programIds, affiliateIds } = await storeBook(book);
+        const base = anchorInstants(book);
+        const ms = (i: NearInstant) => base[i.anchor] + i.offset[0]!;
+        for (const [p, programId] of programIds.entries()) {
+          for (const [a, affiliateId] of affiliateIds.entries()) {
+            const whole = await database.transaction((tx) => loadSalesBook(tx, programId, affiliateId, new Date(book.now), book.holdDays));
+            for (const sale of whole.sales()) {
+              const index = Number(/_(\d+)$/.exec(sale.paymentId)![1]);
+              const stored = book.sales[index]!;
+              expect(sale.paymentId).toBe(`pay_tier${run}_${index}`);
+              expect([stored.program, stored.affiliate]).toEqual([p, a]);
+              const refundsOfSale = stored.refunds
+                .map((r, n) => ({ r, n, micros: ms(r.at) * 1000 + r.at.offset[1]! }))
+                .filter(({ r }) => !r.strayProgram)
+                .sort((x, y) => x.micros - y.micros || x.n - y.n)
+                .map(({ r }) => ({ amountMinor: r.amount === 'all' ? stored.amount : r.amount === 'half' ? Math.ceil(stored.amount / 2) : r.amount, at: ms(r.at) }));
+              expect(sale).toEqual({ paymentId: sale.paymentId, customerId: `cus_${stored.customer}`, amountMinor: stored.amount, paidAt: ms(stored.paidAt), refunds: refundsOfSale });
+            }
+            // And every sale that counts now is there (the horizon keeps the rest out).
+            const counted = book.sales.filter((s) => s.program === p && s.affiliate === a && ms(s.paidAt) >= base.paidAfter + DAY);
+            for (const s of counted) expect(whole.has(`pay_tier${run}_${book.sales.indexOf(s)}`)).toBe(true);
+          }
+        }
+      }),
+      { numRuns: backend === 'pglite' ? 40 : 80 },
     );
   });
 
