@@ -2,7 +2,9 @@
 // program (100k affiliates, 2M commissions; skewed, so the biggest sellers have the most rows):
 // GET /api/v1/affiliates/{id}/balance|tier|links|recruits and GET /api/v1/commissions?affiliate_id=, one at a
 // time, for the 20 biggest sellers and 180 affiliates drawn at random. Beside them, the same
-// server's /healthz (no database) and /readyz (one round trip) as the floor.
+// server's /healthz (no database) and /readyz (one round trip) as the floor. Then the admin's
+// program-wide lists (commissions, page 1 and page 10, applications, affiliates, self-referral
+// flags), each 50 times, whose cost must not grow with the program.
 import pg from 'pg';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -78,6 +80,8 @@ export async function dashboardBench(report: Report, data: DashboardData): Promi
       ['GET /commissions?affiliate_id=', (id) => `/api/v1/commissions?program=${data.slug}&affiliate_id=${id}&limit=20`],
       // R6.3 JV analytics: ranks 0, 5, 10 and 15 of the biggest sellers recruited ranks 4, 9, 14 and 19.
       ['GET /affiliates/{id}/recruits', (id) => `/api/v1/affiliates/${id}/recruits?program=${data.slug}`],
+      // R9.3: the portal's program page (clicks, sales and commissions per day and per link).
+      ['GET /affiliates/{id}/stats', (id) => `/api/v1/affiliates/${id}/stats?program=${data.slug}`],
     ];
     const time = async (path: string) => {
       const started = performance.now();
@@ -103,6 +107,31 @@ export async function dashboardBench(report: Report, data: DashboardData): Promi
       section.rows.push({ endpoint: label, affiliates: 'all 200', p50: quantile(all, 0.5), p95: quantile(all, 0.95), max: Math.max(...all) });
       section.rows.push({ endpoint: '', affiliates: '20 biggest', p50: quantile(heavySamples, 0.5), p95: quantile(heavySamples, 0.95), max: Math.max(...heavySamples) });
       section.rows.push({ endpoint: '', affiliates: '180 random', p50: quantile(typicalSamples, 0.5), p95: quantile(typicalSamples, 0.95), max: Math.max(...typicalSamples) });
+    }
+    // The admin's lists over the whole program: each read must start where its page starts.
+    const tenthPage = async (path: string) => {
+      let next = path;
+      for (let n = 1; n < 10; n += 1) {
+        const res = await driver.send('GET', next);
+        const cursor = (JSON.parse(res.body) as { next_cursor: string | null }).next_cursor;
+        if (res.status !== 200 || !cursor) throw new Error(`${next} → ${res.status}: no page ${n + 1}`);
+        next = `${path}&cursor=${encodeURIComponent(cursor)}`;
+      }
+      return next;
+    };
+    const lists: Array<[string, string]> = [
+      ['GET /commissions (whole program), page 1', `/api/v1/commissions?program=${data.slug}&limit=20`],
+      ['GET /commissions (whole program), page 10', await tenthPage(`/api/v1/commissions?program=${data.slug}&limit=20`)],
+      ['GET /programs/{slug}/applications, page 1', `/api/v1/programs/${data.slug}/applications?limit=20`],
+      ['GET /programs/{slug}/applications, page 10', await tenthPage(`/api/v1/programs/${data.slug}/applications?limit=20`)],
+      ['GET /console/affiliates (newest 50)', '/api/v1/console/affiliates'],
+      ['GET /console/fraud (self-referral flags)', `/api/v1/console/fraud?program=${data.slug}`],
+    ];
+    for (const [, path] of lists) for (let i = 0; i < 3; i += 1) await time(path);
+    for (const [label, path] of lists) {
+      const samples: number[] = [];
+      for (let i = 0; i < 50; i += 1) samples.push(await time(path));
+      section.rows.push({ endpoint: label, affiliates: 'admin', p50: quantile(samples, 0.5), p95: quantile(samples, 0.95), max: Math.max(...samples) });
     }
     driver.close();
     section.notes.push(`Latencies in ms, measured by the client over loopback. ${CLICKS} clicks were generated in ${clickSeconds.toFixed(0)} s (INSERT … SELECT generate_series, skewed like the sales).`);

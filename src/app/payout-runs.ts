@@ -2,7 +2,8 @@
 // a draft. Sending is in payout-send.ts. The domain decides what is paid
 // (composePayoutRunFromOutstanding); this file loads its facts, with each commission's outstanding
 // amount summed by the database, and stores its answer.
-import { and, desc, eq, lt, or, sql, type Column } from 'drizzle-orm';
+import { and, desc, eq, sql, type Column } from 'drizzle-orm';
+import { rowsBefore } from '../store/keyset.js';
 
 /** `column = any($1)`: one array parameter however many ids (PostgreSQL binds at most 65,535). */
 const anyOf = (column: Column, ids: string[]) => sql`${column} = any(${sql.param(ids)}::text[])`;
@@ -246,7 +247,7 @@ export async function listPayoutRuns(
     .where(
       and(
         programId ? eq(payoutRuns.programId, programId) : undefined,
-        cursor ? or(lt(payoutRuns.month, cursor.month), and(eq(payoutRuns.month, cursor.month), lt(payoutRuns.id, cursor.id))) : undefined,
+        cursor ? rowsBefore(payoutRuns.month, payoutRuns.id, [cursor.month, cursor.id]) : undefined,
       ),
     )
     .orderBy(desc(payoutRuns.month), desc(payoutRuns.id))

@@ -1,7 +1,8 @@
 // Reading money (api.md "Reading money", R5.6, R6.3, R7): balances, tier cards, commissions with
 // their explanations, JV analytics. Every figure is derived from the ledger and the clock at read
 // time, so no read shows a stale state (a commission becomes due the moment the clock passes its hold).
-import { and, desc, eq, inArray, lt, or, sql, type SQL } from 'drizzle-orm';
+import { and, desc, eq, inArray, sql, type SQL } from 'drizzle-orm';
+import { rowsBefore } from '../store/keyset.js';
 import type { Tx } from '../store/db.js';
 import { affiliates, applications, commissions, ledgerEntries, linkClickCounts, payments, recruitJvNets } from '../store/schema.js';
 import { toCommission } from '../store/ledger-rows.js';
@@ -132,7 +133,7 @@ export async function listCommissions(tx: Tx, program: ProgramRow, filter: Commi
           filter.kind ? eq(commissions.kind, filter.kind) : undefined,
           filter.customerId ? eq(commissions.customerId, filter.customerId) : undefined,
           filter.status === 'rejected' ? eq(commissions.status, 'rejected') : undefined,
-          cursor ? or(lt(commissions.earnedAt, cursor.at), and(eq(commissions.earnedAt, cursor.at), lt(commissions.id, cursor.id))) : undefined,
+          cursor ? rowsBefore(commissions.earnedAt, commissions.id, [cursor.at, cursor.id]) : undefined,
         ),
       )
       .orderBy(desc(commissions.earnedAt), desc(commissions.id))

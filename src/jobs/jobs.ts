@@ -1,5 +1,5 @@
-// The background work of a server: pg-boss on the application's database with the payouts poller
-// and mail delivery registered. main.ts starts it after migrations and stops it before closing
+// The background work of a server: pg-boss on the application's database with the payouts poller,
+// mail delivery and the hourly housekeeping registered. main.ts starts it after migrations and stops it before closing
 // the database; in-process test apps start it only when asked (makeTestApp({ jobs: true })).
 import type { Logger } from 'pino';
 import type { Database } from '../store/db.js';
@@ -8,6 +8,7 @@ import type { PayoutSendDeps } from '../app/payout-send.js';
 import { startBoss, type Boss, type JobTiming } from './boss.js';
 import { registerPayoutJobs } from './payouts.js';
 import { registerMailJobs } from './mail.js';
+import { registerHousekeepingJobs } from './housekeeping.js';
 
 export interface JobsOptions {
   database: Database;
@@ -25,6 +26,8 @@ export async function startJobs(options: JobsOptions): Promise<Jobs> {
   try {
     await registerPayoutJobs(runner, options.payouts, options.log.child({ job: 'payouts' }));
     await registerMailJobs(runner, options.mail, options.log.child({ job: 'mail' }));
+    // The system clock, as sessions and reset tokens are stamped with (the payout deps carry it).
+    await registerHousekeepingJobs(runner, options.database, options.payouts.clock, options.log.child({ job: 'housekeeping' }));
   } catch (error) {
     await runner.stop();
     throw error;

@@ -11,6 +11,7 @@ import { payoutSendDeps } from '../app/payout-send.js';
 import { startJobs } from './jobs.js';
 import { PAYOUTS_POLL, PAYOUTS_REFRESH } from './payouts.js';
 import { MAIL_DELIVER } from './mail.js';
+import { HOUSEKEEPING_PURGE } from './housekeeping.js';
 import { jobRows } from './test-support.js';
 
 let t: TestApp;
@@ -54,6 +55,7 @@ it('finishes a sending run from the schedule and delivers its mail through the m
   try {
     const schedules = await jobs.boss.getSchedules();
     expect(schedules.map((s) => [s.name, s.cron]).sort()).toEqual([
+      [HOUSEKEEPING_PURGE, '17 * * * *'],
       [MAIL_DELIVER, '* * * * *'],
       [PAYOUTS_POLL, '* * * * *'],
     ]);

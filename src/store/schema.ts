@@ -95,6 +95,8 @@ export const affiliates = pgTable(
     // them both were a scan of every affiliate (9 ms at 100k affiliates, per dashboard read or event).
     index('affiliates_recruited_by').on(t.recruitedBy),
     index('affiliates_customer_id').on(t.customerId),
+    // The console's affiliates, newest first.
+    index('affiliates_created').on(t.createdAt, t.id),
   ],
 );
 
@@ -122,6 +124,8 @@ export const applications = pgTable(
       .on(t.programId, t.affiliateId)
       .where(sql`status in ('pending', 'approved', 'dismissed')`),
     index('applications_program_status').on(t.programId, t.status, t.createdAt),
+    // GET /programs/{slug}/applications without a status: newest first, page after page.
+    index('applications_program_created').on(t.programId, t.createdAt, t.id),
     // An affiliate's latest application per program (their enrolment: links, the link cache, events)
     // and all of an affiliate's applications, without scanning the program's.
     index('applications_affiliate').on(t.affiliateId, t.programId, t.createdAt),
@@ -162,6 +166,9 @@ export const links = pgTable(
   (t) => [
     uniqueIndex('links_one_main_and_jv').on(t.programId, t.affiliateId, t.kind).where(sql`kind in ('main', 'jv')`),
     uniqueIndex('links_tracking_name').on(t.programId, t.affiliateId, sql`lower(${t.name})`).where(sql`kind = 'tracking'`),
+    // Every link of an affiliate, oldest first (the stats page, R9.3): the partial indexes above
+    // hold one kind each, so without it the read scanned every link of every program.
+    index('links_affiliate').on(t.programId, t.affiliateId, t.createdAt),
   ],
 );
 
@@ -240,7 +247,12 @@ export const subscriptions = pgTable(
     firstFullPaymentId: text('first_full_payment_id'),
     createdAt: instant('created_at').notNull(),
   },
-  (t) => [primaryKey({ columns: [t.programId, t.externalId] }), index('subscriptions_customer').on(t.programId, t.customerId)],
+  (t) => [
+    primaryKey({ columns: [t.programId, t.externalId] }),
+    index('subscriptions_customer').on(t.programId, t.customerId),
+    // The console's customers, newest first.
+    index('subscriptions_first_event').on(t.programId, t.firstEventAt),
+  ],
 );
 
 export const payments = pgTable(
@@ -348,6 +360,11 @@ export const commissions = pgTable(
     // R6.3: a recruiter's JV commissions, the start of their recruits' JV net (recruitsOf), without
     // reading their direct ones (a big seller has tens of thousands).
     index('commissions_jv').on(t.programId, t.affiliateId, t.id).where(sql`kind = 'jv'`),
+    // A program's commissions newest first, page after page (GET /commissions without an
+    // affiliate: the console's Commissions page), and its rejected ones (the fraud page). Without
+    // them each page read and sorted every commission of the program.
+    index('commissions_program_earned').on(t.programId, t.earnedAt, t.id),
+    index('commissions_rejected').on(t.programId, t.earnedAt).where(sql`status = 'rejected'`),
   ],
 );
 
@@ -379,6 +396,8 @@ export const ledgerEntries = pgTable(
     // R7.1/R8.1: each commission's outstanding amount (Σ entries) for a whole program, summed in
     // commission order from the index alone (payout runs read no entry row).
     index('ledger_entries_outstanding').on(t.programId, t.commissionId, t.amount),
+    // A year's payouts per affiliate (the 1099-NEC report): the payout entries alone.
+    index('ledger_entries_payouts').on(t.programId, t.at).where(sql`type = 'payout'`),
   ],
 );
 
@@ -483,7 +502,11 @@ export const mailOutbox = pgTable('mail_outbox', {
   createdAt: instant('created_at').notNull(),
   sentAt: instant('sent_at'),
   error: text('error'),
-});
+}, (t) => [
+  // Delivery's pass (deliverPending), after every write request and each minute: the mail not yet
+  // sent, oldest first, without reading every mail ever sent.
+  index('mail_outbox_unsent').on(t.createdAt, t.id).where(sql`sent_at is null`),
+]);
 
 // ---------------------------------------------------------------------------------------------
 // Accounts for the portal and the console (R10).
@@ -495,7 +518,11 @@ export const sessions = pgTable('sessions', {
   csrfToken: text('csrf_token').notNull(),
   createdAt: instant('created_at').notNull(),
   expiresAt: instant('expires_at').notNull(),
-});
+}, (t) => [
+  // A password change or reset signs out every session of its principal; the purge, the expired.
+  index('sessions_principal').on(t.principalKind, t.principalId),
+  index('sessions_expires').on(t.expiresAt),
+]);
 
 /** R10.3: failed logins per login name; repeated failures slow down, then lock for a while. */
 export const loginAttempts = pgTable('login_attempts', {
@@ -512,7 +539,10 @@ export const passwordResets = pgTable('password_resets', {
   expiresAt: instant('expires_at').notNull(),
   usedAt: instant('used_at'),
   createdAt: instant('created_at').notNull(),
-});
+}, (t) => [
+  // The reset request's rate limit counts an affiliate's recent requests (public, no login).
+  index('password_resets_affiliate').on(t.affiliateId, t.createdAt),
+]);
 
 /** R9.2: banners, email swipes and texts; `{{link}}` is replaced by the affiliate's link. */
 export const marketingMaterials = pgTable('marketing_materials', {

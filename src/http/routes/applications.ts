@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { and, desc, eq, lt, or } from 'drizzle-orm';
+import { and, desc, eq } from 'drizzle-orm';
+import { rowsBefore } from '../../store/keyset.js';
 import type { AppContext } from '../../app/context.js';
 import {
   applyToProgram,
@@ -115,9 +116,7 @@ export function applicationRoutes(app: Api, { database, clock, linkCache }: AppC
             and(
               eq(applications.programId, program.id),
               q.status ? eq(applications.status, q.status) : undefined,
-              cursor
-                ? or(lt(applications.createdAt, cursor.at), and(eq(applications.createdAt, cursor.at), lt(applications.id, cursor.id)))
-                : undefined,
+              cursor ? rowsBefore(applications.createdAt, applications.id, [cursor.at, cursor.id]) : undefined,
             ),
           )
           .orderBy(desc(applications.createdAt), desc(applications.id))

@@ -1,6 +1,7 @@
 // The built-in dev mailbox: every message of the mail outbox, newest first, whether or not SMTP
 // delivered it. Without SMTP_URL this is where mail goes; the admin console shows it. Admin only.
-import { and, desc, eq, lt, or } from 'drizzle-orm';
+import { and, desc, eq } from 'drizzle-orm';
+import { rowsBefore } from '../../store/keyset.js';
 import { z } from 'zod';
 import type { AppContext } from '../../app/context.js';
 import type { MailRow } from '../../app/mail.js';
@@ -54,7 +55,7 @@ export function mailboxRoutes(app: Api, { database }: AppContext): void {
           .where(
             and(
               q.to ? eq(mailOutbox.to, q.to.trim().toLowerCase()) : undefined,
-              cursor ? or(lt(mailOutbox.createdAt, cursor.at), and(eq(mailOutbox.createdAt, cursor.at), lt(mailOutbox.id, cursor.id))) : undefined,
+              cursor ? rowsBefore(mailOutbox.createdAt, mailOutbox.id, [cursor.at, cursor.id]) : undefined,
             ),
           )
           .orderBy(desc(mailOutbox.createdAt), desc(mailOutbox.id))
