@@ -3,7 +3,7 @@
 // database holds its SHA-256, so a leaked table does not open anyone's session. Each session
 // carries its own CSRF token, which the SPA reads from GET /api/v1/session and echoes in
 // `x-csrf-token` on every state-changing request.
-import { and, eq, gt, lt } from 'drizzle-orm';
+import { and, eq, gt } from 'drizzle-orm';
 import type { Db, Tx } from '../store/db.js';
 import { loginAttempts, sessions } from '../store/schema.js';
 import { randomToken } from '../store/ids.js';
@@ -60,11 +60,6 @@ export async function deleteSession(tx: Tx, token: string): Promise<void> {
 /** Ends every session of one principal (after a password reset or change). */
 export async function deleteSessionsOf(tx: Tx, kind: PrincipalKind, principalId: string): Promise<void> {
   await tx.delete(sessions).where(and(eq(sessions.principalKind, kind), eq(sessions.principalId, principalId)));
-}
-
-/** Housekeeping: expired sessions are useless; removing them keeps the table small. */
-export async function purgeExpiredSessions(tx: Tx, clock: Clock): Promise<void> {
-  await tx.delete(sessions).where(lt(sessions.expiresAt, clock.now()));
 }
 
 // ---------------------------------------------------------------------------------------------

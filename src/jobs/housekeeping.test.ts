@@ -1,11 +1,13 @@
 // Proves the hourly housekeeping on this run's backend: purgeExpired deletes the sessions and
-// password-reset tokens past their expiry by the system clock, to the millisecond, and nothing else;
-// and the `housekeeping.purge` job on pg-boss runs that pass.
+// password-reset tokens past their expiry and the failed-login counters past the policy's memory,
+// by the system clock, to the millisecond, and nothing else; and the `housekeeping.purge` job on
+// pg-boss runs that pass.
 import { inArray } from 'drizzle-orm';
 import { afterEach, expect, it } from 'vitest';
 import { makeTestApp, type TestApp } from '../../test/support/app.js';
 import { purgeExpired } from '../app/housekeeping.js';
-import { passwordResets, sessions } from '../store/schema.js';
+import { LOGIN_POLICY } from '../app/sessions.js';
+import { loginAttempts, passwordResets, sessions } from '../store/schema.js';
 import { HOUSEKEEPING_PURGE } from './housekeeping.js';
 import { jobRows } from './test-support.js';
 
@@ -28,25 +30,34 @@ async function seed(app: TestApp, tag: string) {
     for (const [name, expiresAt] of Object.entries(expiries)) {
       await tx.insert(sessions).values({ tokenHash: `${tag}_s_${name}`, principalKind: 'affiliate', principalId: affiliateId, csrfToken: 'x', createdAt: at(-86_400_000), expiresAt });
       await tx.insert(passwordResets).values({ tokenHash: `${tag}_r_${name}`, affiliateId, expiresAt, usedAt: null, createdAt: at(-3_600_000) });
+      // A counter whose last failure is forgotten a millisecond before now, at now, and after it.
+      const lastFailureAt = new Date(expiresAt.getTime() - LOGIN_POLICY.forgetAfterMs);
+      await tx.insert(loginAttempts).values({ login: `${tag}_l_${name}`, failures: 5, lockedUntil: new Date(lastFailureAt.getTime() + LOGIN_POLICY.lockMs), lastFailureAt });
     }
   });
-  return { sessions: Object.keys(expiries).map((n) => `${tag}_s_${n}`), resets: Object.keys(expiries).map((n) => `${tag}_r_${n}`) };
+  const names = Object.keys(expiries);
+  return { sessions: names.map((n) => `${tag}_s_${n}`), resets: names.map((n) => `${tag}_r_${n}`), logins: names.map((n) => `${tag}_l_${n}`) };
 }
 
-async function remaining(app: TestApp, seeded: { sessions: string[]; resets: string[] }) {
+async function remaining(app: TestApp, seeded: { sessions: string[]; resets: string[]; logins: string[] }) {
   return app.database.transaction(async (tx) => ({
     sessions: (await tx.select({ h: sessions.tokenHash }).from(sessions).where(inArray(sessions.tokenHash, seeded.sessions))).map((r) => r.h).sort(),
     resets: (await tx.select({ h: passwordResets.tokenHash }).from(passwordResets).where(inArray(passwordResets.tokenHash, seeded.resets))).map((r) => r.h).sort(),
+    logins: (await tx.select({ l: loginAttempts.login }).from(loginAttempts).where(inArray(loginAttempts.login, seeded.logins))).map((r) => r.l).sort(),
   }));
 }
 
-it('deletes the sessions and reset tokens that expired before now, and keeps those expiring at now or later', async () => {
+it('deletes the sessions, reset tokens and login counters that expired before now, and keeps those expiring at now or later', async () => {
   t = await makeTestApp({ now: NOW.toISOString() });
   const seeded = await seed(t, 'polly');
-  expect(await purgeExpired(t.database, t.clock)).toEqual({ sessions: 1, passwordResets: 1 });
-  expect(await remaining(t, seeded)).toEqual({ sessions: ['polly_s_after', 'polly_s_now'], resets: ['polly_r_after', 'polly_r_now'] });
+  expect(await purgeExpired(t.database, t.clock)).toEqual({ sessions: 1, passwordResets: 1, loginAttempts: 1 });
+  expect(await remaining(t, seeded)).toEqual({
+    sessions: ['polly_s_after', 'polly_s_now'],
+    resets: ['polly_r_after', 'polly_r_now'],
+    logins: ['polly_l_after', 'polly_l_now'],
+  });
   // A second pass finds nothing more.
-  expect(await purgeExpired(t.database, t.clock)).toEqual({ sessions: 0, passwordResets: 0 });
+  expect(await purgeExpired(t.database, t.clock)).toEqual({ sessions: 0, passwordResets: 0, loginAttempts: 0 });
 });
 
 it('runs the purge as the housekeeping.purge job on pg-boss', async () => {
@@ -57,5 +68,9 @@ it('runs the purge as the housekeeping.purge job on pg-boss', async () => {
   // The schedule would wait for minute 17: the job is sent as the schedule sends it.
   await t.jobs!.boss.send(HOUSEKEEPING_PURGE, {});
   await expect.poll(async () => (await jobRows(t!.database, HOUSEKEEPING_PURGE)).some((j) => j.state === 'completed'), { timeout: 15_000, interval: 100 }).toBe(true);
-  expect(await remaining(t, seeded)).toEqual({ sessions: ['quinn_s_after', 'quinn_s_now'], resets: ['quinn_r_after', 'quinn_r_now'] });
+  expect(await remaining(t, seeded)).toEqual({
+    sessions: ['quinn_s_after', 'quinn_s_now'],
+    resets: ['quinn_r_after', 'quinn_r_now'],
+    logins: ['quinn_l_after', 'quinn_l_now'],
+  });
 });

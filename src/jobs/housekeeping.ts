@@ -1,5 +1,5 @@
-// Housekeeping on pg-boss: every hour, one `housekeeping.purge` pass deletes expired sessions and
-// password-reset tokens (src/app/housekeeping.ts). The queue is 'stately' with no retries: across
+// Housekeeping on pg-boss: every hour, one `housekeeping.purge` pass deletes expired sessions,
+// password-reset tokens and failed-login counters (src/app/housekeeping.ts). The queue is 'stately' with no retries: across
 // instances at most one pass runs, and a failed one waits for the next hour.
 import type { Logger } from 'pino';
 import type { Clock } from '../app/clock.js';
@@ -15,7 +15,7 @@ export async function registerHousekeepingJobs(runner: Boss, database: Database,
   await boss.createQueue(HOUSEKEEPING_PURGE, { name: HOUSEKEEPING_PURGE, policy: 'stately', retryLimit: 0 });
   await runner.work(HOUSEKEEPING_PURGE, async () => {
     const purged = await purgeExpired(database, clock);
-    if (purged.sessions + purged.passwordResets > 0) log.info(purged, 'expired rows purged');
+    if (purged.sessions + purged.passwordResets + purged.loginAttempts > 0) log.info(purged, 'expired rows purged');
   });
   await boss.schedule(HOUSEKEEPING_PURGE, HOUSEKEEPING_PURGE_CRON, {}, { tz: 'UTC' });
 }
