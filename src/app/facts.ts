@@ -380,8 +380,9 @@ const refundOrder = sql`order by at, created_at, id`;
  * tierTotalsSql). Refunds are the affiliate's own, by the sale affiliate each carries (drizzle/0010),
  * with no join: those of sales older than the horizon come along and are left out here.
  * The sales' four columns are aggregated by one aggregation over one scan, so their arrays share
- * its row order, whatever it is (SalesBook.from takes sales in any order): no sort. Sorting each
- * column of a big seller's 30k sales by id took most of the 76 ms this statement cost them.
+ * its row order, whatever it is (SalesBook.from takes sales in any order): no sort. Four sorts by
+ * id, one per column, made a reassignment into a seller with 30k sales 58 ms slower
+ * (bench/big-seller.ts, PostgreSQL: p50 133 -> 75 ms).
  */
 export async function loadSalesBook(tx: Tx, programId: string, affiliateId: string, at: Date, holdDays: number): Promise<SalesBook> {
   const doc = await jsonDoc<SalesBookJson>(

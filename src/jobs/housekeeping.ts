@@ -1,6 +1,7 @@
 // Housekeeping on pg-boss: every hour, one `housekeeping.purge` pass deletes expired sessions,
-// password-reset tokens and failed-login counters (src/app/housekeeping.ts). The queue is 'stately' with no retries: across
-// instances at most one pass runs, and a failed one waits for the next hour.
+// password-reset tokens and failed-login counters (src/app/housekeeping.ts). The queue is
+// 'stately' with no retries: across instances at most one pass runs, and a failed one waits for
+// the next hour.
 import type { Logger } from 'pino';
 import type { Clock } from '../app/clock.js';
 import { purgeExpired } from '../app/housekeeping.js';

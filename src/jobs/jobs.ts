@@ -1,6 +1,7 @@
 // The background work of a server: pg-boss on the application's database with the payouts poller,
-// mail delivery and the hourly housekeeping registered. main.ts starts it after migrations and stops it before closing
-// the database; in-process test apps start it only when asked (makeTestApp({ jobs: true })).
+// mail delivery and the hourly housekeeping registered. main.ts starts it after migrations and
+// stops it before closing the database; in-process test apps start it only when asked
+// (makeTestApp({ jobs: true })).
 import type { Logger } from 'pino';
 import type { Database } from '../store/db.js';
 import type { MailDelivery } from '../app/mail.js';

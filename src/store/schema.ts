@@ -493,36 +493,44 @@ export const payoutItems = pgTable(
 );
 
 /** Outgoing mail: written in the transaction that decides to send it, delivered after commit. */
-export const mailOutbox = pgTable('mail_outbox', {
-  id: text('id').primaryKey(),
-  to: text('to').notNull(),
-  subject: text('subject').notNull(),
-  text: text('text').notNull(),
-  template: text('template').notNull(),
-  createdAt: instant('created_at').notNull(),
-  sentAt: instant('sent_at'),
-  error: text('error'),
-}, (t) => [
-  // Delivery's pass (deliverPending), after every write request and each minute: the mail not yet
-  // sent, oldest first, without reading every mail ever sent.
-  index('mail_outbox_unsent').on(t.createdAt, t.id).where(sql`sent_at is null`),
-]);
+export const mailOutbox = pgTable(
+  'mail_outbox',
+  {
+    id: text('id').primaryKey(),
+    to: text('to').notNull(),
+    subject: text('subject').notNull(),
+    text: text('text').notNull(),
+    template: text('template').notNull(),
+    createdAt: instant('created_at').notNull(),
+    sentAt: instant('sent_at'),
+    error: text('error'),
+  },
+  (t) => [
+    // Delivery's pass (deliverPending), after every write request and each minute: the mail not yet
+    // sent, oldest first, without reading every mail ever sent.
+    index('mail_outbox_unsent').on(t.createdAt, t.id).where(sql`sent_at is null`),
+  ],
+);
 
 // ---------------------------------------------------------------------------------------------
 // Accounts for the portal and the console (R10).
 
-export const sessions = pgTable('sessions', {
-  tokenHash: text('token_hash').primaryKey(),
-  principalKind: text('principal_kind').notNull(), // affiliate | admin
-  principalId: text('principal_id').notNull(),
-  csrfToken: text('csrf_token').notNull(),
-  createdAt: instant('created_at').notNull(),
-  expiresAt: instant('expires_at').notNull(),
-}, (t) => [
-  // A password change or reset signs out every session of its principal; the purge, the expired.
-  index('sessions_principal').on(t.principalKind, t.principalId),
-  index('sessions_expires').on(t.expiresAt),
-]);
+export const sessions = pgTable(
+  'sessions',
+  {
+    tokenHash: text('token_hash').primaryKey(),
+    principalKind: text('principal_kind').notNull(), // affiliate | admin
+    principalId: text('principal_id').notNull(),
+    csrfToken: text('csrf_token').notNull(),
+    createdAt: instant('created_at').notNull(),
+    expiresAt: instant('expires_at').notNull(),
+  },
+  (t) => [
+    // A password change or reset signs out every session of its principal; the purge, the expired.
+    index('sessions_principal').on(t.principalKind, t.principalId),
+    index('sessions_expires').on(t.expiresAt),
+  ],
+);
 
 /** R10.3: failed logins per login name; repeated failures slow down, then lock for a while. */
 export const loginAttempts = pgTable('login_attempts', {
@@ -533,16 +541,20 @@ export const loginAttempts = pgTable('login_attempts', {
 });
 
 /** R10.2: one-time, expiring password-reset tokens (stored hashed). */
-export const passwordResets = pgTable('password_resets', {
-  tokenHash: text('token_hash').primaryKey(),
-  affiliateId: text('affiliate_id').notNull().references(() => affiliates.id),
-  expiresAt: instant('expires_at').notNull(),
-  usedAt: instant('used_at'),
-  createdAt: instant('created_at').notNull(),
-}, (t) => [
-  // The reset request's rate limit counts an affiliate's recent requests (public, no login).
-  index('password_resets_affiliate').on(t.affiliateId, t.createdAt),
-]);
+export const passwordResets = pgTable(
+  'password_resets',
+  {
+    tokenHash: text('token_hash').primaryKey(),
+    affiliateId: text('affiliate_id').notNull().references(() => affiliates.id),
+    expiresAt: instant('expires_at').notNull(),
+    usedAt: instant('used_at'),
+    createdAt: instant('created_at').notNull(),
+  },
+  (t) => [
+    // The reset request's rate limit counts an affiliate's recent requests (public, no login).
+    index('password_resets_affiliate').on(t.affiliateId, t.createdAt),
+  ],
+);
 
 /** R9.2: banners, email swipes and texts; `{{link}}` is replaced by the affiliate's link. */
 export const marketingMaterials = pgTable('marketing_materials', {
