@@ -71,28 +71,31 @@ export async function bigSellerBench(report: Report, backends: Array<'pglite' | 
         server = await startServer({ dataDir, databaseUrl: fresh?.url, cpuProfDir: process.env['BENCH_CPU_PROF_DIR'] });
         try {
           const driver = new HttpDriver(server.url, 1, { authorization: `Bearer ${BENCH_API_KEY}` });
-          const send = async (affiliate: BenchAffiliate, body: string) => {
+          /** One POST, timed; any status but `expected` stops the bench. Answers the commissions the answer shows. */
+          const post = async (path: string, body: unknown, expected: number, what: string) => {
             const started = performance.now();
-            const res = await driver.send('POST', '/api/v1/events', body);
+            const res = await driver.send('POST', path, JSON.stringify(body));
             const ms = performance.now() - started;
-            if (res.status !== 201) throw new Error(`${backend} ${affiliate.username}: ${res.status} ${res.body.slice(0, 300)}`);
-            return { ms, commissions: (JSON.parse(res.body) as { commissions: Array<{ kind: string; tier: string; status: string; reversed_amount: number }> }).commissions };
+            if (res.status !== expected) throw new Error(`${backend} ${what}: ${res.status} ${res.body.slice(0, 300)}`);
+            type Answer = { reversed?: unknown[]; commissions: Array<{ kind: string; tier: string; status: string; affiliate_id: string }> };
+            return { ms, answer: JSON.parse(res.body) as Answer };
+          };
+          const send = async (affiliate: BenchAffiliate, body: unknown) => {
+            const { ms, answer } = await post('/api/v1/events', body, 201, affiliate.username);
+            return { ms, commissions: answer.commissions };
           };
           /** A payment by a new customer through the affiliate's code; answers its payment id. */
           const pay = async (affiliate: BenchAffiliate, into: Measured | null) => {
             const n = (eventNo += 1);
-            const { ms, commissions } = await send(
-              affiliate,
-              JSON.stringify({
-                id: `evt_${affiliate.username}_${n}`,
-                type: 'payment.succeeded',
-                program: PROGRAM,
-                customer: { id: `cus_${affiliate.username}_${n}`, email: `buyer${n}.${affiliate.username}@buyer.bench` },
-                subscription: { id: `sub_${affiliate.username}_${n}`, interval: 'month' },
-                payment: { id: `pay_${affiliate.username}_${n}`, amount: PAYMENT, currency: 'usd', fingerprint: `card_${affiliate.username}_${n}` },
-                referral_code: affiliate.code,
-              }),
-            );
+            const { ms, commissions } = await send(affiliate, {
+              id: `evt_${affiliate.username}_${n}`,
+              type: 'payment.succeeded',
+              program: PROGRAM,
+              customer: { id: `cus_${affiliate.username}_${n}`, email: `buyer${n}.${affiliate.username}@buyer.bench` },
+              subscription: { id: `sub_${affiliate.username}_${n}`, interval: 'month' },
+              payment: { id: `pay_${affiliate.username}_${n}`, amount: PAYMENT, currency: 'usd', fingerprint: `card_${affiliate.username}_${n}` },
+              referral_code: affiliate.code,
+            });
             const commission = commissions.find((c) => c.kind === 'direct');
             if (!commission) throw new Error(`${backend} ${affiliate.username}: no direct commission for payment ${n}`);
             into?.latenciesMs.push(ms);
@@ -101,7 +104,7 @@ export async function bigSellerBench(report: Report, backends: Array<'pglite' | 
           };
           /** The whole payment refunded: its direct commission must come back reversed. */
           const refund = async (affiliate: BenchAffiliate, paymentId: string, into: Measured | null) => {
-            const { ms, commissions } = await send(affiliate, JSON.stringify({ id: `evt_refund_${paymentId}`, type: 'payment.refunded', program: PROGRAM, payment: { id: paymentId } }));
+            const { ms, commissions } = await send(affiliate, { id: `evt_refund_${paymentId}`, type: 'payment.refunded', program: PROGRAM, payment: { id: paymentId } });
             const commission = commissions.find((c) => c.kind === 'direct');
             if (commission?.status !== 'reversed') throw new Error(`${backend} ${affiliate.username}: refund of ${paymentId} left ${JSON.stringify(commission)}`);
             into?.latenciesMs.push(ms);
@@ -109,13 +112,10 @@ export async function bigSellerBench(report: Report, backends: Array<'pglite' | 
           };
           /** The customer's subscription credited to `to` (POST /api/v1/customers/{id}/reassign). */
           const reassign = async (customerId: string, to: BenchAffiliate, into: Measured) => {
-            const started = performance.now();
-            const res = await driver.send('POST', `/api/v1/customers/${encodeURIComponent(customerId)}/reassign`, JSON.stringify({ program: PROGRAM, affiliate_id: to.id, reason: 'bench' }));
-            const ms = performance.now() - started;
-            if (res.status !== 200) throw new Error(`${backend} reassign ${customerId} to ${to.username}: ${res.status} ${res.body.slice(0, 300)}`);
-            const answer = JSON.parse(res.body) as { reversed: unknown[]; commissions: Array<{ kind: string; tier: string; affiliate_id: string }> };
+            const what = `reassign ${customerId} to ${to.username}`;
+            const { ms, answer } = await post(`/api/v1/customers/${encodeURIComponent(customerId)}/reassign`, { program: PROGRAM, affiliate_id: to.id, reason: 'bench' }, 200, what);
             const commission = answer.commissions.find((c) => c.kind === 'direct' && c.affiliate_id === to.id);
-            if (!commission || answer.reversed.length === 0) throw new Error(`${backend} reassign ${customerId} to ${to.username}: ${res.body.slice(0, 300)}`);
+            if (!commission || !answer.reversed?.length) throw new Error(`${backend} ${what}: ${JSON.stringify(answer).slice(0, 300)}`);
             into.latenciesMs.push(ms);
             into.tiers.add(commission.tier);
           };

@@ -93,7 +93,7 @@ async function main(): Promise<void> {
   // Background work on pg-boss (its own `pgboss` schema, created at its first start): finishes
   // payout runs that are sending (PayPal results, crash recovery) and delivers mail. Started
   // before listening so that a database pg-boss cannot use stops the start here.
-  const jobs = await startJobs({ database, payouts: payoutSendDeps(context), mail, log: log.child({ component: 'jobs' }) });
+  const jobs = await startJobs({ database, payouts: payoutSendDeps(context), clock: context.clock, mail, log: log.child({ component: 'jobs' }) });
   // PGlite has no autovacuum: this does its work (src/store/maintenance.ts); on PostgreSQL it starts nothing.
   const maintenance = startEmbeddedMaintenance(database, log.child({ component: 'maintenance' }), config.vacuumIntervalMs);
   await app.listen({ port: config.port, host: config.host });

@@ -42,6 +42,9 @@ export async function reassignCustomer(
   await lockAffiliateBook(tx, program.id, newAffiliate.id);
   const newRecruiter = await loadAffiliateFact(tx, program.id, newAffiliate.recruitedBy);
   const fingerprints = await loadFingerprints(tx, program.id, newAffiliate.id);
+  // R3.2: the new affiliate's tier book, read once (a big seller's is tens of thousands of sales);
+  // each moved subscription's new sales join it below, as they join the stored one.
+  const book = await loadSalesBook(tx, program.id, newAffiliate.id, now, settings.holdDays);
   const moved: string[] = [];
   const reversed: { commission_id: string; amount: number }[] = [];
   const created: string[] = [];
@@ -68,7 +71,6 @@ export async function reassignCustomer(
     const paymentIds = paymentFacts.map((p) => p.id);
     const commissions = await commissionsOfPayments(tx, program.id, paymentIds);
     // R3.2: the new affiliate's tier at each original payment, from their other sales.
-    const book = await loadSalesBook(tx, program.id, newAffiliate.id, now, settings.holdDays);
     for (const id of paymentIds) if (book.has(id)) book.remove(id);
     const decision = decideReassignment({
       settings,
@@ -96,6 +98,7 @@ export async function reassignCustomer(
         .set({ saleAffiliateId: null })
         .where(and(eq(payments.programId, program.id), inArray(payments.externalId, decision.removedSalePaymentIds)));
     }
+    for (const sale of decision.newSales) book.add(sale);
     const newSaleIds = decision.newSales.map((s) => s.paymentId);
     if (newSaleIds.length > 0) {
       await tx

@@ -4,6 +4,7 @@
 // (makeTestApp({ jobs: true })).
 import type { Logger } from 'pino';
 import type { Database } from '../store/db.js';
+import type { Clock } from '../app/clock.js';
 import type { MailDelivery } from '../app/mail.js';
 import type { PayoutSendDeps } from '../app/payout-send.js';
 import { startBoss, type Boss, type JobTiming } from './boss.js';
@@ -14,6 +15,8 @@ import { registerHousekeepingJobs } from './housekeeping.js';
 export interface JobsOptions {
   database: Database;
   payouts: PayoutSendDeps;
+  /** The system clock, which sessions and reset tokens are stamped with (housekeeping). */
+  clock: Clock;
   /** Delivery of the mail outbox (SMTP); absent, mail stays for the dev mailbox. */
   mail?: MailDelivery | undefined;
   log: Logger;
@@ -27,8 +30,7 @@ export async function startJobs(options: JobsOptions): Promise<Jobs> {
   try {
     await registerPayoutJobs(runner, options.payouts, options.log.child({ job: 'payouts' }));
     await registerMailJobs(runner, options.mail, options.log.child({ job: 'mail' }));
-    // The system clock, as sessions and reset tokens are stamped with (the payout deps carry it).
-    await registerHousekeepingJobs(runner, options.database, options.payouts.clock, options.log.child({ job: 'housekeeping' }));
+    await registerHousekeepingJobs(runner, options.database, options.clock, options.log.child({ job: 'housekeeping' }));
   } catch (error) {
     await runner.stop();
     throw error;

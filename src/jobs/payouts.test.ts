@@ -51,7 +51,7 @@ async function sendingRun(): Promise<string> {
 it('finishes a sending run from the schedule and delivers its mail through the mail job', async () => {
   const runId = await sendingRun();
   // Started after the run is 'sending': only the schedule can find it.
-  const jobs = await startJobs({ database: t.database, payouts: payoutSendDeps(t.context), mail: t.context.mail, log: t.context.log, timing: TEST_JOB_TIMING });
+  const jobs = await startJobs({ database: t.database, payouts: payoutSendDeps(t.context), clock: t.context.clock, mail: t.context.mail, log: t.context.log, timing: TEST_JOB_TIMING });
   try {
     const schedules = await jobs.boss.getSchedules();
     expect(schedules.map((s) => [s.name, s.cron]).sort()).toEqual([

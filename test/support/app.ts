@@ -81,7 +81,7 @@ export async function makeTestApp(options: TestAppOptions = {}): Promise<TestApp
   });
   await app.ready();
   const jobs = options.jobs
-    ? await startJobs({ database, payouts: payoutSendDeps(context), mail: context.mail, log, timing: TEST_JOB_TIMING })
+    ? await startJobs({ database, payouts: payoutSendDeps(context), clock: context.clock, mail: context.mail, log, timing: TEST_JOB_TIMING })
     : undefined;
   return {
     app,
