@@ -509,6 +509,10 @@ export const mailOutbox = pgTable(
     // Delivery's pass (deliverPending), after every write request and each minute: the mail not yet
     // sent, oldest first, without reading every mail ever sent.
     index('mail_outbox_unsent').on(t.createdAt, t.id).where(sql`sent_at is null`),
+    // The mailbox (GET /api/v1/dev/mailbox, the console's Mail page): every mail newest first, or
+    // one address's. The outbox keeps every mail ever queued.
+    index('mail_outbox_created').on(t.createdAt, t.id),
+    index('mail_outbox_to').on(t.to, t.createdAt, t.id),
   ],
 );
 
@@ -533,12 +537,20 @@ export const sessions = pgTable(
 );
 
 /** R10.3: failed logins per login name; repeated failures slow down, then lock for a while. */
-export const loginAttempts = pgTable('login_attempts', {
-  login: text('login').primaryKey(),
-  failures: integer('failures').notNull(),
-  lockedUntil: instant('locked_until'),
-  lastFailureAt: instant('last_failure_at').notNull(),
-});
+export const loginAttempts = pgTable(
+  'login_attempts',
+  {
+    login: text('login').primaryKey(),
+    failures: integer('failures').notNull(),
+    lockedUntil: instant('locked_until'),
+    lastFailureAt: instant('last_failure_at').notNull(),
+  },
+  (t) => [
+    // Housekeeping forgets old failures each hour (purgeExpired); a password spray leaves a row per
+    // login name tried.
+    index('login_attempts_last_failure').on(t.lastFailureAt),
+  ],
+);
 
 /** R10.2: one-time, expiring password-reset tokens (stored hashed). */
 export const passwordResets = pgTable(
@@ -553,6 +565,8 @@ export const passwordResets = pgTable(
   (t) => [
     // The reset request's rate limit counts an affiliate's recent requests (public, no login).
     index('password_resets_affiliate').on(t.affiliateId, t.createdAt),
+    // Housekeeping deletes the expired tokens each hour (purgeExpired).
+    index('password_resets_expires').on(t.expiresAt),
   ],
 );
 

@@ -9,8 +9,11 @@ let templateBlob: Blob | undefined;
 
 export const backend: 'pglite' | 'postgres' = process.env['DATABASE_URL'] ? 'postgres' : 'pglite';
 
+/** A test database; on PostgreSQL, `url` connects to it (for a second client of the test's own). */
+export type TestDatabase = Database & { readonly url?: string };
+
 /** Opens a new database cloned from the run's migrated template. Close it when done. */
-export async function openTestDatabase(): Promise<Database> {
+export async function openTestDatabase(): Promise<TestDatabase> {
   const url = process.env['DATABASE_URL'];
   if (url) {
     const template = inject('postgresTemplate');
@@ -22,9 +25,11 @@ export async function openTestDatabase(): Promise<Database> {
     } finally {
       await admin.end();
     }
-    const database = await openDatabase({ databaseUrl: databaseUrlWithName(url, name), poolSize: 5 });
+    const databaseUrl = databaseUrlWithName(url, name);
+    const database = await openDatabase({ databaseUrl, poolSize: 5 });
     const close = database.close.bind(database);
     return Object.assign(database, {
+      url: databaseUrl,
       close: async () => {
         await close();
         const dropper = new pg.Client({ connectionString: url });
