@@ -3,8 +3,8 @@
 // GET /api/v1/affiliates/{id}/balance|tier|links|recruits and GET /api/v1/commissions?affiliate_id=, one at a
 // time, for the 20 biggest sellers and 180 affiliates drawn at random. Beside them, the same
 // server's /healthz (no database) and /readyz (one round trip) as the floor. Then the admin's
-// program-wide lists (commissions, page 1 and page 10, applications, affiliates, self-referral
-// flags), each 50 times, whose cost must not grow with the program.
+// program-wide lists (commissions, page 1 and page 10 and by status, applications, affiliates,
+// self-referral flags), each 50 times, whose cost must not grow with the program.
 import pg from 'pg';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -122,6 +122,11 @@ export async function dashboardBench(report: Report, data: DashboardData): Promi
     const lists: Array<[string, string]> = [
       ['GET /commissions (whole program), page 1', `/api/v1/commissions?program=${data.slug}&limit=20`],
       ['GET /commissions (whole program), page 10', await tenthPage(`/api/v1/commissions?program=${data.slug}&limit=20`)],
+      // The console's status filter: statuses are derived, and each walks the program newest first
+      // past the commissions of other statuses (due and paid past every one still in hold).
+      ['GET /commissions?status=due (whole program)', `/api/v1/commissions?program=${data.slug}&status=due&limit=20`],
+      ['GET /commissions?status=paid (whole program)', `/api/v1/commissions?program=${data.slug}&status=paid&limit=20`],
+      ['GET /commissions?status=reversed (whole program)', `/api/v1/commissions?program=${data.slug}&status=reversed&limit=20`],
       ['GET /programs/{slug}/applications, page 1', `/api/v1/programs/${data.slug}/applications?limit=20`],
       ['GET /programs/{slug}/applications, page 10', await tenthPage(`/api/v1/programs/${data.slug}/applications?limit=20`)],
       ['GET /console/affiliates (newest 50)', '/api/v1/console/affiliates'],

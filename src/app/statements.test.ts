@@ -1,19 +1,22 @@
 // Proves, on the backend this run targets, that balanceOf (summed by the database) equals the
 // domain's `balances` over the affiliate's ledger as affiliateLedger reads it (R7.1, style §5), and
 // that tierOf (the tier card, totals summed by the database) equals the domain's `tierAt` over the
-// affiliate's whole tier book as loadSalesBook reads it (R5.1/R5.2/R5.6), on random ledgers with
-// instants on either side of every boundary, to the microsecond.
+// affiliate's whole tier book as loadSalesBook reads it (R5.1/R5.2/R5.6), and that listCommissions'
+// status filter (decided by the database) lists exactly the commissions whose `commissionState` is
+// the status asked (R7.1), on random ledgers with instants on either side of every boundary, to the
+// microsecond.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { sql } from 'drizzle-orm';
+import { and, desc, eq, sql } from 'drizzle-orm';
 import { backend, openTestDatabase } from '../../test/support/db.js';
-import { addUtcMonths, balances, commissionTotals, DEFAULT_PLAN, tierAt, tierForPayment, type Plan, type SalesBook, type TierStanding } from '../domain/index.js';
+import { addUtcMonths, balances, commissionState, commissionTotals, DEFAULT_PLAN, tierAt, tierForPayment, type CommissionBasis, type CommissionStatus, type Plan, type SalesBook, type TierStanding } from '../domain/index.js';
 import type { Database, Tx } from '../store/db.js';
 import { affiliates, commissions, ledgerEntries, payments, programs, refunds } from '../store/schema.js';
 import { loadAffiliateBook, loadSalesBook } from './facts.js';
-import { affiliateLedger } from './ledger-store.js';
+import { toCommission } from '../store/ledger-rows.js';
+import { affiliateLedger, entriesOf } from './ledger-store.js';
 import type { ProgramRow } from './programs.js';
-import { balanceOf, recruitsOf, tierOf } from './statements.js';
+import { balanceOf, listCommissions, recruitsOf, tierOf } from './statements.js';
 
 const DAY = 86_400_000;
 const NOW = new Date('2028-07-02T00:00:00.000Z');
@@ -55,7 +58,8 @@ const ledgerArbitrary = fc.record({
     fc.record({
       commission: fc.nat(),
       type: fc.constantFrom('earn', 'reverse', 'payout'),
-      amount: fc.integer({ min: -250_000, max: 250_000 }),
+      // Mostly any amount; some equal and opposite, so that reversals cancel an earning exactly.
+      amount: fc.oneof(fc.integer({ min: -250_000, max: 250_000 }), fc.constantFrom(1000, -1000, 500, -500)),
       at: instant,
       // Always filed under its commission's program and affiliate, with its due instant: the
       // entries' foreign key refuses anything else (drizzle/0011; src/store/ledger-entries-due-at.test.ts).
@@ -71,6 +75,19 @@ const program = (id: string): ProgramRow => ({
   planName: 'default', plan: DEFAULT_PLAN, termsVersion: 'v1', termsText: '', testClockId: null, createdAt: created, updatedAt: created,
 });
 
+/** A commission's basis as the engine stores it (listCommissions renders its explanation). */
+const basisOf = (recruitAffiliateId: string | null): CommissionBasis => ({
+  source: { type: 'referral_code', code: 'bal', linkId: null },
+  binding: 'new',
+  boundAt: created.getTime(),
+  interval: 'month',
+  rateKind: recruitAffiliateId === null ? 'first' : 'jv',
+  paymentAmountMinor: 5000,
+  tier: { key: 'tier_1', trailingRevenueMinor: 0, distinctCustomers: 0 },
+  recruitAffiliateId,
+  selfReferralSignals: [],
+});
+
 /** Stores a ledger under fresh ids (two programs, two affiliates); returns them. */
 async function store(ledger: Ledger) {
   run += 1;
@@ -81,9 +98,10 @@ async function store(ledger: Ledger) {
     const rows = ledger.commissions.map((c, index) => ({
       id: `com_bal${run}_${index}`, programId: programIds[c.program]!, affiliateId: affiliateIds[c.affiliate]!, kind: c.recruit === null ? 'direct' : 'jv', paymentId: `pay_${index}`,
       subscriptionId: `sub_${index}`, customerId: `cus_${index}`, amount: 1000, currency: 'usd', rateBps: 2000, tierKey: 'tier_1',
-      earnedAt: sql`${stamp(c.due)}::timestamptz - interval '45 days'`, dueAt: sql`${stamp(c.due)}::timestamptz`,
+      // Whole milliseconds, as every instant the app writes (a list's cursor carries milliseconds).
+      earnedAt: sql`date_trunc('milliseconds', ${stamp(c.due)}::timestamptz - interval '45 days')`, dueAt: sql`${stamp(c.due)}::timestamptz`,
       status: c.rejected ? 'rejected' : 'active', reason: null, sourceCommissionId: null,
-      basis: c.recruit === null ? {} : { recruitAffiliateId: `aff_rec${run}_${c.recruit}` }, createdAt: created,
+      basis: basisOf(c.recruit === null ? null : `aff_rec${run}_${c.recruit}`), createdAt: created,
     }));
     if (rows.length > 0) await tx.insert(commissions).values(rows);
     const entries = ledger.commissions.length === 0 ? [] : ledger.entries.map((e, index) => {
@@ -146,6 +164,88 @@ describe(`balanceOf on ${backend}`, () => {
     const summed = await database.transaction((tx) => balanceOf(tx, program('prog_none'), 'aff_none', NOW));
     expect(summed).toEqual({ reserve: 0, due: 0, paid: 0 });
     expect(Object.is(summed.paid, 0)).toBe(true);
+  });
+});
+
+/**
+ * A ledger as payouts write it: a payout entry is never stamped before its commission is due
+ * (payoutEntries refuses it, R8.1), which listCommissions relies on to skip commissions in hold.
+ */
+const payableLedgerArbitrary = ledgerArbitrary.map((ledger) => ({
+  ...ledger,
+  entries: ledger.entries.map((e) => {
+    const owner = ledger.commissions[e.commission % Math.max(1, ledger.commissions.length)];
+    const early = owner !== undefined && (e.at.offsetMs < owner.due.offsetMs || (e.at.offsetMs === owner.due.offsetMs && e.at.micros < owner.due.micros));
+    return e.type === 'payout' && early ? { ...e, at: owner.due } : e;
+  }),
+}));
+
+const STATUSES: CommissionStatus[] = ['reserve', 'due', 'paid', 'reversed', 'rejected'];
+
+/** The oracle: each of the program's (or the affiliate's) commissions, newest first, with the domain's status at NOW. */
+async function domainStatuses(programId: string, affiliateId?: string): Promise<Array<{ id: string; status: CommissionStatus }>> {
+  return database.transaction(async (tx) => {
+    const rows = await tx
+      .select()
+      .from(commissions)
+      .where(and(eq(commissions.programId, programId), affiliateId ? eq(commissions.affiliateId, affiliateId) : undefined))
+      .orderBy(desc(commissions.earnedAt), desc(commissions.id));
+    const entries = await entriesOf(tx, rows.map((r) => r.id));
+    return rows.map((r) => ({ id: r.id, status: commissionState(toCommission(r), entries, NOW.getTime()) }));
+  });
+}
+
+describe(`listCommissions' status filter on ${backend}`, () => {
+  it('lists exactly the commissions whose derived status is the one asked, page after page, for random ledgers', async () => {
+    await fc.assert(
+      fc.asyncProperty(payableLedgerArbitrary, async (ledger) => {
+        const { programIds, affiliateIds } = await store(ledger);
+        for (const programId of programIds) {
+          for (const affiliateId of [undefined, affiliateIds[0]!]) {
+            const oracle = await domainStatuses(programId, affiliateId);
+            for (const status of STATUSES) {
+              const expected = oracle.filter((c) => c.status === status).map((c) => c.id);
+              // One page holding all, then pages of two following the cursor.
+              const whole = await database.transaction((tx) => listCommissions(tx, program(programId), { affiliateId, status, limit: 100 }, NOW));
+              expect(whole.rows.map((r) => r.id), `${status} in ${programId}${affiliateId ? ` of ${affiliateId}` : ''}`).toEqual(expected);
+              expect(whole.rows.every((r) => r.status === status)).toBe(true);
+              const paged: string[] = [];
+              let cursor: { at: Date; id: string } | undefined;
+              for (;;) {
+                const page = await database.transaction((tx) => listCommissions(tx, program(programId), { affiliateId, status, limit: 2, cursor }, NOW));
+                paged.push(...page.rows.map((r) => r.id));
+                if (!page.more) break;
+                const last = page.rows[page.rows.length - 1]!;
+                cursor = { at: new Date(last.earned_at), id: last.id };
+              }
+              expect(paged).toEqual(expected);
+            }
+          }
+        }
+      }),
+      {
+        numRuns: backend === 'pglite' ? 40 : 80,
+        // Besides the random ones: reversed exactly in full, reversed in part then paid, and paid
+        // then reversed in full, each at now's millisecond.
+        examples: [
+          [
+            {
+              commissions: [0, 1, 2].map(() => ({ affiliate: 0 as const, program: 0 as const, due: { offsetMs: -DAY, micros: 0 }, rejected: false, recruit: null })),
+              entries: [
+                { commission: 0, type: 'earn' as const, amount: 1000, at: { offsetMs: -40 * DAY, micros: 0 } },
+                { commission: 0, type: 'reverse', amount: -1000, at: { offsetMs: 0, micros: 999 } },
+                { commission: 1, type: 'earn', amount: 1000, at: { offsetMs: -40 * DAY, micros: 0 } },
+                { commission: 1, type: 'reverse', amount: -500, at: { offsetMs: -DAY, micros: 0 } },
+                { commission: 1, type: 'payout', amount: -500, at: { offsetMs: 0, micros: 0 } },
+                { commission: 2, type: 'earn', amount: 1000, at: { offsetMs: -40 * DAY, micros: 0 } },
+                { commission: 2, type: 'payout', amount: -1000, at: { offsetMs: -DAY, micros: 0 } },
+                { commission: 2, type: 'reverse', amount: -1000, at: { offsetMs: 0, micros: 500 } },
+              ],
+            },
+          ],
+        ],
+      },
+    );
   });
 });
 

@@ -115,11 +115,52 @@ export interface CommissionFilter {
 }
 
 /**
- * A page of commissions, newest first. The status filter is applied after deriving each status
- * (statuses are never stored), scanning forward until the page is full.
+ * The rows of `commissions` whose status at `now` is `status`: the domain's `commissionState` over
+ * each commission's entries as one SQL condition, so that a status read walks the program's
+ * commissions newest first in the database instead of loading each into Node in pages of fifty
+ * (the console's "paid" filter loaded every commission still in hold or due before the first paid
+ * one: 1.2 s at 200,000 commissions, and it grows with the program).
+ *
+ * The derived status is one expression, opaque to the planner, so the read stays a walk of
+ * commissions_program_earned (or _affiliate) that stops at the page's end. A plain condition on
+ * due_at skips, without summing entries, the rows that cannot match: those in hold when due or
+ * paid is asked for (a payout is never sent before its commission is due: payoutEntries refuses
+ * it, R8.1). It is left out for reserve on purpose: there it would lead the planner to gather every
+ * commission in hold through commissions_due and sort them. What remains is the walk itself: a
+ * "paid" read passes every commission in hold or due before the first paid one (at 200,000
+ * commissions, 36,000 rows in 120 ms, half of it summing their entries); a partial index of the
+ * commissions with a payout, asked first, saved a fifth of it and was left out.
+ *
+ * Milliseconds as in balanceOf: an entry counts when it is at most now, and a commission is due
+ * when now has reached its due instant, both in whole milliseconds, so "at most now" is "before
+ * the next millisecond". statements.test.ts proves it selects what `commissionState` derives.
+ */
+function statusIs(status: CommissionStatus, now: Date): SQL {
+  if (status === 'rejected') return eq(commissions.status, 'rejected');
+  const nextMs = sql`${new Date(now.getTime() + 1).toISOString()}::timestamptz`;
+  const earned = sql`sum(e.amount) filter (where e.type = 'earn')`;
+  // commissionState's order: reversed in full, else paid, else due or in reserve by its due instant.
+  const derived = sql`(
+    select case when ${earned} > 0 and -coalesce(sum(e.amount) filter (where e.type = 'reverse'), 0) >= ${earned} then 'reversed'
+                when -sum(e.amount) filter (where e.type = 'payout') > 0 then 'paid'
+                when ${commissions.dueAt} < ${nextMs} then 'due'
+                else 'reserve' end
+    from ${ledgerEntries} e where e.commission_id = ${commissions.id} and e.at < ${nextMs})`;
+  const isDue = status === 'due' || status === 'paid' ? sql`${commissions.dueAt} < ${nextMs}` : undefined;
+  return and(eq(commissions.status, 'active'), isDue, sql`${derived} = ${status}`)!;
+}
+
+/**
+ * A page of commissions, newest first. Statuses are never stored: the database selects the
+ * commissions of the status asked (statusIs) and the domain derives each one's status again for
+ * the view, which is what is shown; a row the two disagreed on would be left out, never shown
+ * under another status.
  */
 export async function listCommissions(tx: Tx, program: ProgramRow, filter: CommissionFilter, now: Date): Promise<{ rows: CommissionView[]; more: boolean }> {
   const out: CommissionView[] = [];
+  // A status read is planned as the whole walk (the planner cannot tell how soon the page fills),
+  // which is over PostgreSQL's jit_above_cost: compiling it took 10 ms of a read that runs in 1 ms.
+  if (filter.status && filter.status !== 'rejected') await tx.execute(sql`set local jit = off`);
   let cursor = filter.cursor;
   const batch = Math.max(filter.limit + 1, 50);
   for (;;) {
@@ -132,7 +173,7 @@ export async function listCommissions(tx: Tx, program: ProgramRow, filter: Commi
           filter.affiliateId ? eq(commissions.affiliateId, filter.affiliateId) : undefined,
           filter.kind ? eq(commissions.kind, filter.kind) : undefined,
           filter.customerId ? eq(commissions.customerId, filter.customerId) : undefined,
-          filter.status === 'rejected' ? eq(commissions.status, 'rejected') : undefined,
+          filter.status ? statusIs(filter.status, now) : undefined,
           cursor ? rowsBefore(commissions.earnedAt, commissions.id, [cursor.at, cursor.id]) : undefined,
         ),
       )
