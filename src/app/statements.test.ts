@@ -48,6 +48,8 @@ const ledgerArbitrary = fc.record({
       affiliate: fc.constantFrom(0, 0, 0, 1),
       program: fc.constantFrom(0, 0, 0, 1),
       due: instant,
+      // The hold it was earned under: earned 45 days before due, or at due (a program without a hold).
+      holdDays: fc.constantFrom(45, 45, 0),
       rejected: fc.boolean(),
       // A JV commission earned through recruit 0 or 1 (R6.3), or a direct one.
       recruit: fc.constantFrom(null, null, 0, 1),
@@ -99,7 +101,7 @@ async function store(ledger: Ledger) {
       id: `com_bal${run}_${index}`, programId: programIds[c.program]!, affiliateId: affiliateIds[c.affiliate]!, kind: c.recruit === null ? 'direct' : 'jv', paymentId: `pay_${index}`,
       subscriptionId: `sub_${index}`, customerId: `cus_${index}`, amount: 1000, currency: 'usd', rateBps: 2000, tierKey: 'tier_1',
       // Whole milliseconds, as every instant the app writes (a list's cursor carries milliseconds).
-      earnedAt: sql`date_trunc('milliseconds', ${stamp(c.due)}::timestamptz - interval '45 days')`, dueAt: sql`${stamp(c.due)}::timestamptz`,
+      earnedAt: sql`date_trunc('milliseconds', ${stamp(c.due)}::timestamptz - ${c.holdDays} * interval '1 day')`, dueAt: sql`${stamp(c.due)}::timestamptz`,
       status: c.rejected ? 'rejected' : 'active', reason: null, sourceCommissionId: null,
       basis: basisOf(c.recruit === null ? null : `aff_rec${run}_${c.recruit}`), createdAt: created,
     }));
@@ -145,8 +147,8 @@ describe(`balanceOf on ${backend}`, () => {
     const at = { offsetMs: 0, micros: 999 };
     const ledger: Ledger = {
       commissions: [
-        { affiliate: 0, program: 0, due: at, rejected: false, recruit: null },
-        { affiliate: 0, program: 0, due: { offsetMs: 1, micros: 0 }, rejected: false, recruit: null },
+        { affiliate: 0, program: 0, due: at, holdDays: 45, rejected: false, recruit: null },
+        { affiliate: 0, program: 0, due: { offsetMs: 1, micros: 0 }, holdDays: 45, rejected: false, recruit: null },
       ],
       entries: [
         { commission: 0, type: 'earn', amount: 700, at },
@@ -225,12 +227,16 @@ describe(`listCommissions' status filter on ${backend}`, () => {
       }),
       {
         numRuns: backend === 'pglite' ? 40 : 80,
-        // Besides the random ones: reversed exactly in full, reversed in part then paid, and paid
-        // then reversed in full, each at now's millisecond.
+        // Besides the random ones: reversed exactly in full, reversed in part then paid, paid then
+        // reversed in full, each at now's millisecond, and two paid at the instant they were earned.
         examples: [
           [
             {
-              commissions: [0, 1, 2].map(() => ({ affiliate: 0 as const, program: 0 as const, due: { offsetMs: -DAY, micros: 0 }, rejected: false, recruit: null })),
+              commissions: [
+                ...[0, 1, 2].map(() => ({ affiliate: 0 as const, program: 0 as const, due: { offsetMs: -DAY, micros: 0 }, holdDays: 45 as const, rejected: false, recruit: null })),
+                // Earned without a hold and paid at once: the program's last payout is at now.
+                ...[-DAY, 0].map((offsetMs) => ({ affiliate: 0 as const, program: 0 as const, due: { offsetMs, micros: 0 }, holdDays: 0 as const, rejected: false, recruit: null })),
+              ],
               entries: [
                 { commission: 0, type: 'earn' as const, amount: 1000, at: { offsetMs: -40 * DAY, micros: 0 } },
                 { commission: 0, type: 'reverse', amount: -1000, at: { offsetMs: 0, micros: 999 } },
@@ -240,6 +246,10 @@ describe(`listCommissions' status filter on ${backend}`, () => {
                 { commission: 2, type: 'earn', amount: 1000, at: { offsetMs: -40 * DAY, micros: 0 } },
                 { commission: 2, type: 'payout', amount: -1000, at: { offsetMs: -DAY, micros: 0 } },
                 { commission: 2, type: 'reverse', amount: -1000, at: { offsetMs: 0, micros: 500 } },
+                { commission: 3, type: 'earn', amount: 1000, at: { offsetMs: -DAY, micros: 0 } },
+                { commission: 3, type: 'payout', amount: -1000, at: { offsetMs: -DAY, micros: 0 } },
+                { commission: 4, type: 'earn', amount: 1000, at: { offsetMs: 0, micros: 0 } },
+                { commission: 4, type: 'payout', amount: -1000, at: { offsetMs: 0, micros: 0 } },
               ],
             },
           ],
